@@ -1,0 +1,42 @@
+import { Injectable } from '@nestjs/common';
+import { AuditRepository, type AuditRecord, type Prisma } from '@nimbus/db';
+import { PrismaService } from '../infra/prisma.service';
+import type { Principal, TenantAccess } from '../auth/principal';
+
+@Injectable()
+export class AuditService {
+  constructor(private readonly prisma: PrismaService) {}
+
+  /** An audit record for the caller; write it with the change, in the same transaction. */
+  entry(
+    principal: Principal,
+    requestId: string | null,
+    action: string,
+    targetType: string,
+    targetName: string,
+    details: Prisma.InputJsonObject = {},
+  ): AuditRecord {
+    return { actorUserId: principal.user.id, actorToken: principal.token.prefix, action, targetType, targetName, details, requestId };
+  }
+
+  async list(access: TenantAccess, limit: number, before?: string) {
+    const entries = await new AuditRepository(this.prisma.client).list(access.scope, {
+      limit,
+      ...(before ? { before: BigInt(before) } : {}),
+    });
+    const actorIds = [...new Set(entries.map((e) => e.actorUserId).filter((id): id is string => id !== null))];
+    const actors = await this.prisma.client.user.findMany({ where: { id: { in: actorIds } }, select: { id: true, email: true } });
+    const emails = new Map(actors.map((a) => [a.id, a.email]));
+    return entries.map((e) => ({
+      id: e.id.toString(),
+      action: e.action,
+      targetType: e.targetType,
+      targetName: e.targetName,
+      actor: e.actorUserId ? (emails.get(e.actorUserId) ?? null) : null,
+      actorToken: e.actorToken,
+      details: e.details as Record<string, unknown>,
+      requestId: e.requestId,
+      createdAt: e.createdAt.toISOString(),
+    }));
+  }
+}

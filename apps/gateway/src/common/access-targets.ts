@@ -1,0 +1,8 @@
+import type { Namespace } from '@nimbus/db';
+import type { TenantAccess } from '../auth/principal';
+
+/** The namespace the guard resolved from `:namespace`; routes without one never call this. */
+export function requireNamespace(access: TenantAccess): Namespace {
+  if (!access.namespace) throw new Error('route has no :namespace parameter');
+  return access.namespace;
+}

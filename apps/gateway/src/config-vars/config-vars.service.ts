@@ -1,0 +1,160 @@
+import { Injectable } from '@nestjs/common';
+import {
+  AppRepository,
+  AuditRepository,
+  ConfigEntryRepository,
+  NamespaceRepository,
+  type App,
+  type ConfigEntry,
+  type ConfigKind,
+  type ConfigOwner,
+  type Db,
+} from '@nimbus/db';
+import { mergeEnvironment, roleAtLeast } from '@nimbus/domain';
+import { conflict, forbidden } from '../common/problem';
+import { requireNamespace } from '../common/access-targets';
+import { KeyringService } from '../infra/keyring.service';
+import { PrismaService } from '../infra/prisma.service';
+import { AuditService } from '../audit/audit.service';
+import type { Principal, TenantAccess } from '../auth/principal';
+import type { PatchConfigDto } from './dto/config.dto';
+
+/** The tenant, namespace or app a config request addresses. */
+export type ConfigTarget = { scope: 'tenant' } | { scope: 'namespace' } | { scope: 'app'; app: App };
+
+const KIND_NAME: Record<ConfigKind, string> = { var: 'config var', secret: 'secret' };
+
+@Injectable()
+export class ConfigVarsService {
+  constructor(
+    private readonly prisma: PrismaService,
+    private readonly keyring: KeyringService,
+    private readonly audit: AuditService,
+  ) {}
+
+  async list(access: TenantAccess, target: ConfigTarget, kind: ConfigKind, reveal: boolean) {
+    this.assertMayReveal(access, reveal);
+    const entries = await new ConfigEntryRepository(this.prisma.client).list(access.scope, this.owner(access, target), kind);
+    return {
+      scope: target.scope,
+      configVersion: this.currentVersion(access, target),
+      entries: entries.map((entry) => this.present(access, entry, reveal)),
+    };
+  }
+
+  /**
+   * Sets and unsets keys of one kind in one transaction, moves the config version of every app
+   * whose environment changed, and records the keys (never the values) in the audit log.
+   */
+  async patch(principal: Principal, access: TenantAccess, target: ConfigTarget, kind: ConfigKind, change: PatchConfigDto, requestId: string | null) {
+    const owner = this.owner(access, target);
+    const setKeys = Object.keys(change.set ?? {});
+    const unsetKeys = change.unset ?? [];
+    const version = await this.prisma.client.$transaction(async (tx) => {
+      const repository = new ConfigEntryRepository(tx);
+      const existing = new Map((await repository.list(access.scope, owner)).map((entry) => [entry.key, entry]));
+      for (const key of [...setKeys, ...unsetKeys]) {
+        const other = existing.get(key);
+        if (other && other.kind !== kind) {
+          throw conflict('config/kind_mismatch', `${key} is a ${KIND_NAME[other.kind]} at this scope; unset it there first`);
+        }
+      }
+      for (const [key, value] of Object.entries(change.set ?? {})) {
+        await repository.upsert(access.scope, owner, {
+          key,
+          kind,
+          value: kind === 'var' ? value : null,
+          ciphertext:
+            kind === 'secret'
+              ? new Uint8Array(this.keyring.seal(access.tenant, { tenantId: access.tenant.id, scopeId: this.ownerId(access, target), key }, value))
+              : null,
+        });
+      }
+      const removed = unsetKeys.length ? await repository.remove(access.scope, owner, unsetKeys) : 0;
+      const changed = setKeys.length > 0 || removed > 0;
+      if (changed) await this.bumpVersions(tx, access, target);
+      await new AuditRepository(tx).record(
+        access.scope,
+        this.audit.entry(principal, requestId, kind === 'var' ? 'config.update' : 'secrets.update', target.scope, this.targetName(access, target), {
+          set: setKeys,
+          unset: unsetKeys.filter((key) => existing.has(key)),
+        }),
+      );
+      return this.readVersion(tx, access, target);
+    });
+    const entries = await new ConfigEntryRepository(this.prisma.client).list(access.scope, owner, kind);
+    return { scope: target.scope, configVersion: version, entries: entries.map((entry) => this.present(access, entry, false)) };
+  }
+
+  /** What the app runs with: tenant < namespace < app, each entry naming its source. */
+  async environment(access: TenantAccess, app: App, reveal: boolean) {
+    this.assertMayReveal(access, reveal);
+    const entries = await new ConfigEntryRepository(this.prisma.client).forApp(access.scope, app.namespaceId, app.id);
+    const merged = mergeEnvironment(
+      entries.map((entry) => ({ key: entry.key, scope: entry.scope, secret: entry.kind === 'secret', value: entry })),
+    );
+    return {
+      app: app.name,
+      configVersion: app.configVersion,
+      entries: merged.map(({ value: entry, overrides }) => ({ ...this.present(access, entry, reveal), overrides })),
+    };
+  }
+
+  private present(access: TenantAccess, entry: ConfigEntry, reveal: boolean) {
+    const secret = entry.kind === 'secret';
+    let value = entry.value;
+    if (secret) {
+      value = reveal && entry.ciphertext
+        ? this.keyring.open(access.tenant, { tenantId: access.tenant.id, scopeId: entry.scopeId, key: entry.key }, entry.ciphertext)
+        : null;
+    }
+    return { key: entry.key, value, secret, scope: entry.scope, updatedAt: entry.updatedAt.toISOString() };
+  }
+
+  private assertMayReveal(access: TenantAccess, reveal: boolean): void {
+    if (reveal && !roleAtLeast(access.role, 'admin')) throw forbidden('revealing secrets needs the admin role');
+  }
+
+  private owner(access: TenantAccess, target: ConfigTarget): ConfigOwner {
+    if (target.scope === 'tenant') return { scope: 'tenant' };
+    const namespaceId = requireNamespace(access).id;
+    return target.scope === 'namespace' ? { scope: 'namespace', namespaceId } : { scope: 'app', namespaceId, appId: target.app.id };
+  }
+
+  private ownerId(access: TenantAccess, target: ConfigTarget): string {
+    if (target.scope === 'tenant') return access.tenant.id;
+    return target.scope === 'namespace' ? requireNamespace(access).id : target.app.id;
+  }
+
+  private targetName(access: TenantAccess, target: ConfigTarget): string {
+    if (target.scope === 'tenant') return access.tenant.name;
+    const namespace = requireNamespace(access).name;
+    return target.scope === 'namespace' ? namespace : `${namespace}/${target.app.name}`;
+  }
+
+  private currentVersion(access: TenantAccess, target: ConfigTarget): number {
+    if (target.scope === 'tenant') return access.tenant.configVersion;
+    return target.scope === 'namespace' ? requireNamespace(access).configVersion : target.app.configVersion;
+  }
+
+  private async bumpVersions(tx: Db, access: TenantAccess, target: ConfigTarget): Promise<void> {
+    if (target.scope === 'tenant') {
+      await tx.tenant.update({ where: { id: access.scope.tenantId }, data: { configVersion: { increment: 1 } } });
+      await new AppRepository(tx).bumpAllConfigVersions(access.scope);
+    } else if (target.scope === 'namespace') {
+      await new NamespaceRepository(tx).bumpConfigVersion(access.scope, requireNamespace(access).id);
+    } else {
+      await new AppRepository(tx).bumpConfigVersion(access.scope, target.app.id);
+    }
+  }
+
+  private async readVersion(tx: Db, access: TenantAccess, target: ConfigTarget): Promise<number> {
+    if (target.scope === 'tenant') {
+      return (await tx.tenant.findUniqueOrThrow({ where: { id: access.scope.tenantId } })).configVersion;
+    }
+    if (target.scope === 'namespace') {
+      return (await tx.namespace.findUniqueOrThrow({ where: { id: requireNamespace(access).id } })).configVersion;
+    }
+    return (await tx.app.findUniqueOrThrow({ where: { id: target.app.id } })).configVersion;
+  }
+}

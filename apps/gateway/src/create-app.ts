@@ -1,0 +1,42 @@
+import 'reflect-metadata';
+import { NestFactory } from '@nestjs/core';
+import type { NestExpressApplication } from '@nestjs/platform-express';
+import type { Express, Request, Response } from 'express';
+import type { Logger } from '@nimbus/logging';
+import { AppModule } from './app.module';
+import type { GatewayConfig } from './gateway.config';
+import { requireJsonBodies } from './infra/content-type.middleware';
+import { MetricsService } from './infra/metrics.service';
+import { NestLogger } from './infra/nest-logger';
+import { requestContext } from './infra/request-context.middleware';
+import { buildOpenApiDocument } from './openapi';
+
+/**
+ * The gateway, fully wired but not listening: `main` listens, tests listen on port 0. Without
+ * `init`, no module hook runs and nothing connects: enough to generate the OpenAPI document.
+ */
+export async function createGatewayApp(
+  config: GatewayConfig,
+  logger: Logger,
+  { init = true }: { init?: boolean } = {},
+): Promise<NestExpressApplication> {
+  const app = await NestFactory.create<NestExpressApplication>(AppModule.forRoot(config, logger), {
+    logger: new NestLogger(logger),
+    bodyParser: false,
+    abortOnError: false,
+  });
+  app.disable('x-powered-by');
+  app.set('query parser', 'simple');
+  app.enableShutdownHooks();
+  app.use(requestContext(logger, app.get(MetricsService), config.NIMBUS_ACCESS_LOG));
+  app.use(requireJsonBodies);
+  app.useBodyParser('json', { limit: config.NIMBUS_BODY_LIMIT, type: ['application/json', 'application/*+json'] });
+
+  if (!init) return app;
+  await app.init();
+  const document = JSON.stringify(buildOpenApiDocument(app));
+  (app.getHttpAdapter().getInstance() as Express).get('/v1/openapi.json', (_request: Request, response: Response) => {
+    response.type('application/json').send(document);
+  });
+  return app;
+}

@@ -1,0 +1,192 @@
+import { HttpStatus, Inject, Injectable } from '@nestjs/common';
+import { generateApiToken, hashApiToken, looksLikeApiToken, tokenDisplayPrefix } from '@nimbus/crypto';
+import { AuditRepository, tenantScope, type ApiToken, type Namespace, type Tenant } from '@nimbus/db';
+import { roleAtLeast, weakerRole, type Role } from '@nimbus/domain';
+import { ProblemException, forbidden, notFound } from '../common/problem';
+import { GATEWAY_CONFIG, type GatewayConfig } from '../gateway.config';
+import { PrismaService } from '../infra/prisma.service';
+import type { Principal } from '../auth/principal';
+import { expiryToMs, type CreateTokenDto } from './dto/token.dto';
+
+/** Writing last-used on every request would turn every read into a write; once a minute is enough. */
+const LAST_USED_RESOLUTION_MS = 60_000;
+
+type TokenRow = ApiToken & { tenant: Tenant | null; namespace: Namespace | null };
+
+export function presentToken(row: TokenRow) {
+  return {
+    id: row.id,
+    name: row.name,
+    kind: row.kind,
+    prefix: row.prefix,
+    tenant: row.tenant?.name ?? null,
+    namespace: row.namespace?.name ?? null,
+    role: row.role,
+    expiresAt: row.expiresAt?.toISOString() ?? null,
+    lastUsedAt: row.lastUsedAt?.toISOString() ?? null,
+    revokedAt: row.revokedAt?.toISOString() ?? null,
+    createdAt: row.createdAt.toISOString(),
+  };
+}
+
+@Injectable()
+export class TokensService {
+  constructor(
+    private readonly prisma: PrismaService,
+    @Inject(GATEWAY_CONFIG) private readonly config: GatewayConfig,
+  ) {}
+
+  /** The principal a bearer token stands for, or null when it is unknown, expired or revoked. */
+  async authenticate(token: string): Promise<Principal | null> {
+    if (!looksLikeApiToken(token)) return null;
+    const row = await this.prisma.client.apiToken.findUnique({
+      where: { tokenHash: hashApiToken(token) },
+      include: { user: true },
+    });
+    const now = Date.now();
+    if (!row || row.revokedAt || (row.expiresAt && row.expiresAt.getTime() <= now)) return null;
+    if (!row.lastUsedAt || now - row.lastUsedAt.getTime() > LAST_USED_RESOLUTION_MS) {
+      // Best effort: a lost update only makes last-used a minute staler.
+      void this.prisma.client.apiToken
+        .update({ where: { id: row.id }, data: { lastUsedAt: new Date(now) } })
+        .catch(() => undefined);
+    }
+    return {
+      user: { id: row.user.id, email: row.user.email, isPlatformAdmin: row.user.isPlatformAdmin },
+      token: {
+        id: row.id,
+        kind: row.kind,
+        prefix: row.prefix,
+        tenantId: row.tenantId,
+        namespaceId: row.namespaceId,
+        role: row.role,
+      },
+    };
+  }
+
+  /** A session token for a person who just proved their password. */
+  async createSession(userId: string): Promise<{ token: string; expiresAt: Date }> {
+    const token = generateApiToken();
+    const expiresAt = new Date(Date.now() + this.config.NIMBUS_SESSION_TTL);
+    await this.prisma.client.apiToken.create({
+      data: { userId, name: 'login', kind: 'session', tokenHash: hashApiToken(token), prefix: tokenDisplayPrefix(token), expiresAt },
+    });
+    return { token, expiresAt };
+  }
+
+  /**
+   * A new API token, never stronger than the token that asks for it: same or narrower tenant and
+   * namespace, a role no higher than the caller's in that tenant.
+   */
+  async create(principal: Principal, request: CreateTokenDto, requestId: string | null) {
+    if (request.namespace && !request.tenant) {
+      throw new ProblemException(HttpStatus.BAD_REQUEST, 'token/namespace_without_tenant', 'a namespace scope needs a tenant', [
+        { field: 'body.namespace', message: 'requires body.tenant' },
+      ]);
+    }
+    let tenant: Tenant | null = null;
+    let namespace: Namespace | null = null;
+    let role: Role | null = null;
+    if (request.tenant) {
+      const membership = await this.prisma.client.membership.findFirst({
+        where: { userId: principal.user.id, tenant: { name: request.tenant } },
+        include: { tenant: true },
+      });
+      if (!membership || (principal.token.tenantId && principal.token.tenantId !== membership.tenantId)) {
+        throw notFound('tenant', request.tenant);
+      }
+      tenant = membership.tenant;
+      const callerRole = weakerRole(membership.role, principal.token.role);
+      if (request.role && !roleAtLeast(callerRole, request.role)) {
+        throw forbidden(`you cannot create a token with the ${request.role} role: you have ${callerRole}`);
+      }
+      role = request.role ?? callerRole;
+      if (request.namespace) {
+        namespace = await this.prisma.client.namespace.findUnique({
+          where: { tenantId_name: { tenantId: tenant.id, name: request.namespace } },
+        });
+        if (!namespace) throw notFound('namespace', request.namespace);
+      }
+      if (principal.token.namespaceId && principal.token.namespaceId !== namespace?.id) {
+        throw forbidden('this token is limited to one namespace; it can only create tokens for that namespace');
+      }
+    } else if (principal.token.tenantId) {
+      throw forbidden('this token is limited to one tenant; name that tenant for the new token');
+    } else if (request.role) {
+      throw new ProblemException(HttpStatus.BAD_REQUEST, 'token/role_without_tenant', 'a role cap needs a tenant', [
+        { field: 'body.role', message: 'requires body.tenant' },
+      ]);
+    }
+
+    const token = generateApiToken();
+    const row = await this.prisma.client.$transaction(async (tx) => {
+      const created = await tx.apiToken.create({
+        data: {
+          userId: principal.user.id,
+          name: request.name,
+          kind: 'api',
+          tokenHash: hashApiToken(token),
+          prefix: tokenDisplayPrefix(token),
+          tenantId: tenant?.id ?? null,
+          namespaceId: namespace?.id ?? null,
+          role,
+          expiresAt: new Date(Date.now() + expiryToMs(request.expiresIn)),
+        },
+        include: { tenant: true, namespace: true },
+      });
+      await new AuditRepository(tx).record(tenant ? tenantScope(tenant.id) : null, {
+        actorUserId: principal.user.id,
+        actorToken: principal.token.prefix,
+        action: 'token.create',
+        targetType: 'token',
+        targetName: created.prefix,
+        details: { name: request.name, role, namespace: namespace?.name ?? null, expiresAt: created.expiresAt?.toISOString() ?? null },
+        requestId,
+      });
+      return created;
+    });
+    return { ...presentToken(row), token };
+  }
+
+  /** The caller's own tokens; a token limited to a tenant sees only that tenant's. */
+  async list(principal: Principal) {
+    const rows = await this.prisma.client.apiToken.findMany({
+      where: {
+        userId: principal.user.id,
+        ...(principal.token.tenantId ? { tenantId: principal.token.tenantId } : {}),
+      },
+      include: { tenant: true, namespace: true },
+      orderBy: { createdAt: 'desc' },
+    });
+    return rows.map(presentToken);
+  }
+
+  /** Revocation takes effect on the next request: authentication reads the row every time. */
+  async revoke(principal: Principal, id: string, requestId: string | null) {
+    const row = await this.prisma.client.apiToken.findFirst({
+      where: {
+        id,
+        userId: principal.user.id,
+        ...(principal.token.tenantId ? { tenantId: principal.token.tenantId } : {}),
+      },
+      include: { tenant: true, namespace: true },
+    });
+    if (!row) throw notFound('token', id);
+    return this.prisma.client.$transaction(async (tx) => {
+      const revoked = await tx.apiToken.update({
+        where: { id },
+        data: { revokedAt: row.revokedAt ?? new Date() },
+        include: { tenant: true, namespace: true },
+      });
+      await new AuditRepository(tx).record(row.tenantId ? tenantScope(row.tenantId) : null, {
+        actorUserId: principal.user.id,
+        actorToken: principal.token.prefix,
+        action: 'token.revoke',
+        targetType: 'token',
+        targetName: row.prefix,
+        requestId,
+      });
+      return presentToken(revoked);
+    });
+  }
+}

@@ -1,0 +1,60 @@
+import { randomBytes } from 'node:crypto';
+import type { AddressInfo } from 'node:net';
+import { Writable } from 'node:stream';
+import { createNimbusClient, type NimbusClient } from '@nimbus/contracts';
+import { createPrismaClient, type DbClient } from '@nimbus/db';
+import { createLogger } from '@nimbus/logging';
+import { createTestDatabase, createTestRedisPrefix, testEnvironment, type TestDatabase } from '@nimbus/testing';
+import { createGatewayApp } from '../../src/create-app';
+import { gatewayConfigSchema, type GatewayConfig } from '../../src/gateway.config';
+
+export interface TestGateway {
+  url: string;
+  config: GatewayConfig;
+  /** Direct access to the gateway's database, for setup and for inspecting what was stored. */
+  db: DbClient;
+  database: TestDatabase;
+  /** Every log line the gateway wrote so far. */
+  logs(): string;
+  client(token?: string): NimbusClient;
+  close(): Promise<void>;
+}
+
+/** A real gateway on a loopback port, with its own database and Redis prefix. */
+export async function startTestGateway(env: Record<string, string> = {}): Promise<TestGateway> {
+  const { TEST_DATABASE_URL, TEST_REDIS_URL } = testEnvironment();
+  const database = await createTestDatabase(TEST_DATABASE_URL);
+  const config = gatewayConfigSchema.parse({
+    DATABASE_URL: database.url,
+    REDIS_URL: TEST_REDIS_URL,
+    NIMBUS_REDIS_PREFIX: createTestRedisPrefix(),
+    NIMBUS_MASTER_KEY: randomBytes(32).toString('base64'),
+    LOG_LEVEL: 'debug',
+    ...env,
+  });
+  const lines: string[] = [];
+  const capture = new Writable({
+    write(chunk: Buffer, _encoding, done) {
+      lines.push(chunk.toString());
+      done();
+    },
+  });
+  const app = await createGatewayApp(config, createLogger({ service: 'gateway', level: 'debug', destination: capture }));
+  await app.listen(0, '127.0.0.1');
+  const { port } = app.getHttpServer().address() as AddressInfo;
+  const url = `http://127.0.0.1:${port}`;
+  const db = createPrismaClient(database.url, { poolSize: 2 });
+  return {
+    url,
+    config,
+    db,
+    database,
+    logs: () => lines.join(''),
+    client: (token) => createNimbusClient(url, token),
+    async close() {
+      await app.close();
+      await db.$disconnect();
+      await database.drop();
+    },
+  };
+}

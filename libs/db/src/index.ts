@@ -1,0 +1,26 @@
+export { createPrismaClient } from './prisma-client';
+export type { Db, DbClient } from './prisma-client';
+export { applyMigrations, ensureDatabase, MIGRATIONS_DIR } from './migrate';
+export { tenantScope } from './tenant-scope';
+export type { TenantScope } from './tenant-scope';
+export { NamespaceRepository } from './repositories/namespace.repository';
+export { AppRepository } from './repositories/app.repository';
+export { ConfigEntryRepository } from './repositories/config-entry.repository';
+export type { ConfigOwner } from './repositories/config-entry.repository';
+export { AuditRepository } from './repositories/audit.repository';
+export type { AuditRecord } from './repositories/audit.repository';
+export { Prisma } from './generated/prisma/client';
+export type {
+  ApiToken,
+  App,
+  AuditEntry,
+  ConfigEntry,
+  Membership,
+  Namespace,
+  Tenant,
+  User,
+  Role,
+  ConfigScope,
+  ConfigKind,
+  TokenKind,
+} from './generated/prisma/client';

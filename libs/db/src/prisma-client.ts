@@ -1,0 +1,17 @@
+import { PrismaPg } from '@prisma/adapter-pg';
+import { PrismaClient, type Prisma } from './generated/prisma/client';
+
+export type DbClient = PrismaClient;
+/** Either the client or an interactive transaction: repositories accept both. */
+export type Db = PrismaClient | Prisma.TransactionClient;
+
+export interface PrismaClientOptions {
+  /** Connections in the pool; the pg default of 10 suits one process on a small machine. */
+  poolSize?: number;
+}
+
+/** Prisma's Rust-free client over node-postgres (no engine binary to download or ship). */
+export function createPrismaClient(databaseUrl: string, { poolSize = 10 }: PrismaClientOptions = {}): DbClient {
+  const adapter = new PrismaPg({ connectionString: databaseUrl, max: poolSize });
+  return new PrismaClient({ adapter });
+}
