@@ -19,10 +19,13 @@ module.exports = {
     // Generated and node16-style sources import siblings as .js; Jest resolves the .ts file.
     '^(\\.{1,2}/.*)\\.js$': '$1',
   },
-  testMatch: ['<rootDir>/libs/*/src/**/*.spec.ts', '<rootDir>/apps/*/src/**/*.spec.ts',
+  testMatch: [
+    '<rootDir>/libs/*/src/**/*.spec.ts',
+    '<rootDir>/apps/*/src/**/*.spec.ts',
     '<rootDir>/apps/*/test/**/*.spec.ts',
     '<rootDir>/test/**/*.spec.ts',
-    '<rootDir>/bench/**/*.spec.ts'],
+    '<rootDir>/bench/**/*.spec.ts',
+  ],
   globalSetup: '<rootDir>/test/global-setup.ts',
   testTimeout: 30000,
   maxWorkers: 2,

@@ -12,7 +12,9 @@ export default defineConfig({
   engine: 'js',
   // `migrate diff` connects even when diffing from empty; any reachable database will do.
   adapter: async () =>
-    new PrismaPg({ connectionString: process.env.DATABASE_URL ?? 'postgresql://postgres@127.0.0.1:5432/postgres' }),
+    new PrismaPg({
+      connectionString: process.env.DATABASE_URL ?? 'postgresql://postgres@127.0.0.1:5432/postgres',
+    }),
   schema: 'prisma/schema.prisma',
   migrations: { path: 'prisma/migrations' },
 });

@@ -12,7 +12,11 @@ import { AppsController } from './apps/apps.controller';
 import { AppsService } from './apps/apps.service';
 import { AuditController } from './audit/audit.controller';
 import { AuditService } from './audit/audit.service';
-import { AppConfigController, NamespaceConfigController, TenantConfigController } from './config-vars/config-vars.controller';
+import {
+  AppConfigController,
+  NamespaceConfigController,
+  TenantConfigController,
+} from './config-vars/config-vars.controller';
 import { ConfigVarsService } from './config-vars/config-vars.service';
 import { GATEWAY_CONFIG, type GatewayConfig } from './gateway.config';
 import { HealthController } from './health/health.controller';

@@ -5,7 +5,7 @@ import type { Express, Request, Response } from 'express';
 import type { Logger } from '@nimbus/logging';
 import { AppModule } from './app.module';
 import type { GatewayConfig } from './gateway.config';
-import { requireJsonBodies } from './infra/content-type.middleware';
+import { jsonBodies } from './infra/json-body.middleware';
 import { MetricsService } from './infra/metrics.service';
 import { NestLogger } from './infra/nest-logger';
 import { requestContext } from './infra/request-context.middleware';
@@ -29,14 +29,18 @@ export async function createGatewayApp(
   app.set('query parser', 'simple');
   app.enableShutdownHooks();
   app.use(requestContext(logger, app.get(MetricsService), config.NIMBUS_ACCESS_LOG));
-  app.use(requireJsonBodies);
-  app.useBodyParser('json', { limit: config.NIMBUS_BODY_LIMIT, type: ['application/json', 'application/*+json'] });
+  app.use(jsonBodies(config.NIMBUS_BODY_LIMIT));
 
   if (!init) return app;
+  // Registered before init, ahead of Nest's not-found handler; the document needs the initialised app.
+  let document = '';
+  (app.getHttpAdapter().getInstance() as Express).get(
+    '/v1/openapi.json',
+    (_request: Request, response: Response) => {
+      response.type('application/json').send(document);
+    },
+  );
   await app.init();
-  const document = JSON.stringify(buildOpenApiDocument(app));
-  (app.getHttpAdapter().getInstance() as Express).get('/v1/openapi.json', (_request: Request, response: Response) => {
-    response.type('application/json').send(document);
-  });
+  document = JSON.stringify(buildOpenApiDocument(app));
   return app;
 }

@@ -38,7 +38,10 @@ export const gatewayConfigSchema = z.object({
     .default([]),
   NIMBUS_SESSION_TTL: durationFromEnv('12h'),
   NIMBUS_RATE_LIMIT_PER_MINUTE: z.coerce.number().int().positive().default(3000),
-  NIMBUS_BODY_LIMIT: z.string().regex(/^\d+(b|kb|mb)$/, 'must be a size such as 256kb or 1mb').default('256kb'),
+  NIMBUS_BODY_LIMIT: z
+    .string()
+    .regex(/^\d+(b|kb|mb)$/, 'must be a size such as 256kb or 1mb')
+    .default('256kb'),
   NIMBUS_DB_POOL_SIZE: z.coerce.number().int().min(1).max(200).default(10),
   NIMBUS_ACCESS_LOG: booleanFromEnv().default(true),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace']).default('info'),

@@ -14,7 +14,9 @@ async function main(): Promise<void> {
     NIMBUS_MASTER_KEY: Buffer.alloc(32).toString('base64'),
   });
   const silent = new Writable({ write: (_chunk, _encoding, done) => done() });
-  const app = await createGatewayApp(config, createLogger({ service: 'openapi', destination: silent }), { init: false });
+  const app = await createGatewayApp(config, createLogger({ service: 'openapi', destination: silent }), {
+    init: false,
+  });
   const target = resolve(__dirname, '../../../libs/contracts/openapi.json');
   await writeFile(target, JSON.stringify(buildOpenApiDocument(app), null, 2) + '\n');
 }

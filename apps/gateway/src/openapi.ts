@@ -51,7 +51,10 @@ function completeOperations(document: OpenAPIObject): void {
       };
     }
   }
-  document.components = { ...document.components, schemas: { ...document.components?.schemas, Problem: PROBLEM_SCHEMA } };
+  document.components = {
+    ...document.components,
+    schemas: { ...document.components?.schemas, Problem: PROBLEM_SCHEMA },
+  };
 }
 
 /** The API's OpenAPI 3.1 document, generated from the controllers and their zod DTOs. */
@@ -59,7 +62,9 @@ export function buildOpenApiDocument(app: INestApplication): OpenAPIObject {
   const config = new DocumentBuilder()
     .setOpenAPIVersion('3.1.0')
     .setTitle('Nimbus API')
-    .setDescription('Tenants, namespaces, apps, config and secrets, tokens. Errors are application/problem+json (RFC 9457).')
+    .setDescription(
+      'Tenants, namespaces, apps, config and secrets, tokens. Errors are application/problem+json (RFC 9457).',
+    )
     .setVersion('1')
     .addBearerAuth({ type: 'http', scheme: 'bearer', description: 'An API or session token (nmb_…)' })
     .build();

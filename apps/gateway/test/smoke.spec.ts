@@ -10,12 +10,17 @@ describe('gateway smoke', () => {
 
   it('should log in, create a tenant, namespace, app and config', async () => {
     const user = await createUser(gateway.db);
-    const login = await gateway.client().POST('/v1/auth/login', { body: { email: user.email, password: user.password } });
+    const login = await gateway
+      .client()
+      .POST('/v1/auth/login', { body: { email: user.email, password: user.password } });
     expect(login.response.status).toBe(201);
     const api = gateway.client(login.data!.token);
     const tenant = await api.POST('/v1/tenants', { body: { name: 'acme' } });
     expect(tenant.response.status).toBe(201);
-    const ns = await api.POST('/v1/tenants/{tenant}/namespaces', { params: { path: { tenant: 'acme' } }, body: { name: 'prod' } });
+    const ns = await api.POST('/v1/tenants/{tenant}/namespaces', {
+      params: { path: { tenant: 'acme' } },
+      body: { name: 'prod' },
+    });
     expect(ns.response.status).toBe(201);
     const app = await api.POST('/v1/tenants/{tenant}/namespaces/{namespace}/apps', {
       params: { path: { tenant: 'acme', namespace: 'prod' } },
@@ -33,7 +38,9 @@ describe('gateway smoke', () => {
       body: { set: { DB_PASSWORD: 'hunter2-very-secret' } },
     });
     expect(secrets.response.status).toBe(200);
-    const env = await api.GET('/v1/tenants/{tenant}/namespaces/{namespace}/apps/{app}/environment', { params: { path } });
+    const env = await api.GET('/v1/tenants/{tenant}/namespaces/{namespace}/apps/{app}/environment', {
+      params: { path },
+    });
     expect(env.data).toMatchObject({ app: 'web', configVersion: 2 });
     const revealed = await api.GET('/v1/tenants/{tenant}/namespaces/{namespace}/apps/{app}/environment', {
       params: { path, query: { reveal: 'true' } },

@@ -14,6 +14,13 @@ export function createNimbusClient(baseUrl: string, token?: string): NimbusClien
 
 /** Reads a problem document out of whatever an operation returned as its error. */
 export function problemOf(error: unknown, status: number): Problem {
-  if (typeof error === 'object' && error !== null && 'detail' in error && 'code' in error) return error as Problem;
-  return { type: 'about:blank', title: 'Error', status, detail: `the API answered ${status}`, code: 'http/unknown' };
+  if (typeof error === 'object' && error !== null && 'detail' in error && 'code' in error)
+    return error as Problem;
+  return {
+    type: 'about:blank',
+    title: 'Error',
+    status,
+    detail: `the API answered ${status}`,
+    code: 'http/unknown',
+  };
 }

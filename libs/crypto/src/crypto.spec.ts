@@ -19,7 +19,7 @@ describe('envelope encryption', () => {
     expect(openValue(key, sealed, 'tenant-a:app:DB_PASSWORD').toString()).toBe('hunter2');
     expect(() => openValue(key, sealed, 'tenant-b:app:DB_PASSWORD')).toThrow();
     expect(() => openValue(generateDataKey(), sealed, 'tenant-a:app:DB_PASSWORD')).toThrow();
-    sealed[14] ^= 1;
+    sealed.writeUInt8(sealed.readUInt8(14) ^ 1, 14);
     expect(() => openValue(key, sealed, 'tenant-a:app:DB_PASSWORD')).toThrow();
   });
 });

@@ -12,7 +12,8 @@ const WRAP_CONTEXT = 'nimbus:tenant-data-key';
 /** Parses a base64 (or base64url) encoded 32-byte key; throws with a message fit for config errors. */
 export function parseMasterKey(encoded: string): Buffer {
   const key = Buffer.from(encoded, 'base64');
-  if (key.length !== 32) throw new Error('a master key must be 32 bytes, base64 encoded (openssl rand -base64 32)');
+  if (key.length !== 32)
+    throw new Error('a master key must be 32 bytes, base64 encoded (openssl rand -base64 32)');
   return key;
 }
 
@@ -43,7 +44,8 @@ export class MasterKeyring {
 
   unwrap({ wrapped, masterKeyId }: WrappedDataKey): Buffer {
     const key = this.keysById.get(masterKeyId);
-    if (!key) throw new Error(`master key ${masterKeyId} is not in the keyring (set NIMBUS_MASTER_KEY_PREVIOUS)`);
+    if (!key)
+      throw new Error(`master key ${masterKeyId} is not in the keyring (set NIMBUS_MASTER_KEY_PREVIOUS)`);
     return openValue(key, wrapped, WRAP_CONTEXT);
   }
 

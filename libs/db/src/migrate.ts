@@ -16,7 +16,10 @@ interface Migration {
 
 async function readMigrations(dir: string): Promise<Migration[]> {
   const entries = await readdir(dir, { withFileTypes: true });
-  const names = entries.filter((e) => e.isDirectory()).map((e) => e.name).sort();
+  const names = entries
+    .filter((e) => e.isDirectory())
+    .map((e) => e.name)
+    .sort();
   return Promise.all(
     names.map(async (name) => {
       const sql = await readFile(join(dir, name, 'migration.sql'), 'utf8');
@@ -43,11 +46,14 @@ export async function applyMigrations(
     await client.query('SELECT pg_advisory_lock($1)', [LOCK_KEY]);
     await client.query(`CREATE TABLE IF NOT EXISTS _nimbus_migrations (
       name text PRIMARY KEY, checksum text NOT NULL, applied_at timestamptz NOT NULL DEFAULT now())`);
-    const { rows } = await client.query<{ name: string; checksum: string }>('SELECT name, checksum FROM _nimbus_migrations');
+    const { rows } = await client.query<{ name: string; checksum: string }>(
+      'SELECT name, checksum FROM _nimbus_migrations',
+    );
     const applied = new Map(rows.map((row) => [row.name, row.checksum]));
     const known = new Set(migrations.map((m) => m.name));
     const unknown = [...applied.keys()].filter((name) => !known.has(name));
-    if (unknown.length) throw new Error(`database has migrations this build does not know: ${unknown.join(', ')}`);
+    if (unknown.length)
+      throw new Error(`database has migrations this build does not know: ${unknown.join(', ')}`);
     const newlyApplied: string[] = [];
     for (const migration of migrations) {
       const checksum = applied.get(migration.name);
@@ -56,7 +62,10 @@ export async function applyMigrations(
       await client.query('BEGIN');
       try {
         await client.query(migration.sql);
-        await client.query('INSERT INTO _nimbus_migrations (name, checksum) VALUES ($1, $2)', [migration.name, migration.checksum]);
+        await client.query('INSERT INTO _nimbus_migrations (name, checksum) VALUES ($1, $2)', [
+          migration.name,
+          migration.checksum,
+        ]);
         await client.query('COMMIT');
       } catch (error) {
         await client.query('ROLLBACK');

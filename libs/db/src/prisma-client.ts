@@ -11,7 +11,10 @@ export interface PrismaClientOptions {
 }
 
 /** Prisma's Rust-free client over node-postgres (no engine binary to download or ship). */
-export function createPrismaClient(databaseUrl: string, { poolSize = 10 }: PrismaClientOptions = {}): DbClient {
+export function createPrismaClient(
+  databaseUrl: string,
+  { poolSize = 10 }: PrismaClientOptions = {},
+): DbClient {
   const adapter = new PrismaPg({ connectionString: databaseUrl, max: poolSize });
   return new PrismaClient({ adapter });
 }

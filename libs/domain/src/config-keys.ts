@@ -13,7 +13,10 @@ export const configKey = () =>
   z
     .string()
     .max(256)
-    .regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'must start with a letter or underscore and contain only letters, digits and underscores')
+    .regex(
+      /^[A-Za-z_][A-Za-z0-9_]*$/,
+      'must start with a letter or underscore and contain only letters, digits and underscores',
+    )
     .refine((key) => !isReservedConfigKey(key), 'is reserved by Nimbus (PORT and NIMBUS_*)');
 
 /** Values are strings of at most 32 KiB, with no NUL byte (an environment cannot carry one). */

@@ -11,7 +11,11 @@ export interface CreatedUser {
 /** A user with a known password; the email is unique unless given. */
 export async function createUser(
   db: Db,
-  { email, password = 'correct horse battery staple', platformAdmin = false }: { email?: string; password?: string; platformAdmin?: boolean } = {},
+  {
+    email,
+    password = 'correct horse battery staple',
+    platformAdmin = false,
+  }: { email?: string; password?: string; platformAdmin?: boolean } = {},
 ): Promise<CreatedUser> {
   const address = email ?? `user-${randomBytes(4).toString('hex')}@example.test`;
   const user = await db.user.create({
@@ -29,7 +33,12 @@ export async function createApiToken(
     namespaceId = null,
     role = null,
     expiresAt = new Date(Date.now() + 86_400_000),
-  }: { tenantId?: string | null; namespaceId?: string | null; role?: Role | null; expiresAt?: Date | null } = {},
+  }: {
+    tenantId?: string | null;
+    namespaceId?: string | null;
+    role?: Role | null;
+    expiresAt?: Date | null;
+  } = {},
 ): Promise<{ id: string; token: string }> {
   const token = generateApiToken();
   const row = await db.apiToken.create({

@@ -29,7 +29,8 @@ async function admin<T>(serverUrl: string, work: (client: Client) => Promise<T>)
 /** The template's name changes with the migrations, so a stale template is never reused. */
 function templateName(): string {
   const hash = createHash('sha256');
-  for (const dir of readdirSync(MIGRATIONS_DIR).sort()) hash.update(dir).update(readFileSync(join(MIGRATIONS_DIR, dir, 'migration.sql')));
+  for (const dir of readdirSync(MIGRATIONS_DIR).sort())
+    hash.update(dir).update(readFileSync(join(MIGRATIONS_DIR, dir, 'migration.sql')));
   return `nimbus_test_template_${hash.digest('hex').slice(0, 12)}`;
 }
 
@@ -59,6 +60,9 @@ export async function createTestDatabase(serverUrl: string): Promise<TestDatabas
   return {
     name,
     url: withDatabase(serverUrl, name),
-    drop: () => admin(serverUrl, (client) => client.query(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`)).then(() => undefined),
+    drop: () =>
+      admin(serverUrl, (client) => client.query(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`)).then(
+        () => undefined,
+      ),
   };
 }

@@ -25,7 +25,11 @@ export class AppsService {
 
   /** The app named in the URL, inside the namespace the guard resolved; 404 otherwise. */
   async find(access: TenantAccess, name: string): Promise<App> {
-    const app = await new AppRepository(this.prisma.client).findByName(access.scope, requireNamespace(access).id, name);
+    const app = await new AppRepository(this.prisma.client).findByName(
+      access.scope,
+      requireNamespace(access).id,
+      name,
+    );
     if (!app) throw notFound('app', name);
     return app;
   }
@@ -40,10 +44,16 @@ export class AppsService {
     return this.prisma.client.$transaction(async (tx) => {
       const apps = new AppRepository(tx);
       if (await apps.findByName(access.scope, namespace.id, name)) {
-        throw conflict('app/exists', `app "${name}" already exists in ${access.tenant.name}/${namespace.name}`);
+        throw conflict(
+          'app/exists',
+          `app "${name}" already exists in ${access.tenant.name}/${namespace.name}`,
+        );
       }
       const app = await apps.create(access.scope, namespace.id, name);
-      await new AuditRepository(tx).record(access.scope, this.audit.entry(principal, requestId, 'app.create', 'app', `${namespace.name}/${name}`));
+      await new AuditRepository(tx).record(
+        access.scope,
+        this.audit.entry(principal, requestId, 'app.create', 'app', `${namespace.name}/${name}`),
+      );
       return presentApp(app, access);
     });
   }
@@ -54,7 +64,13 @@ export class AppsService {
       await new AppRepository(tx).delete(access.scope, app.id);
       await new AuditRepository(tx).record(
         access.scope,
-        this.audit.entry(principal, requestId, 'app.delete', 'app', `${requireNamespace(access).name}/${name}`),
+        this.audit.entry(
+          principal,
+          requestId,
+          'app.delete',
+          'app',
+          `${requireNamespace(access).name}/${name}`,
+        ),
       );
       return presentApp(app, access);
     });

@@ -16,7 +16,15 @@ export class AuditService {
     targetName: string,
     details: Prisma.InputJsonObject = {},
   ): AuditRecord {
-    return { actorUserId: principal.user.id, actorToken: principal.token.prefix, action, targetType, targetName, details, requestId };
+    return {
+      actorUserId: principal.user.id,
+      actorToken: principal.token.prefix,
+      action,
+      targetType,
+      targetName,
+      details,
+      requestId,
+    };
   }
 
   async list(access: TenantAccess, limit: number, before?: string) {
@@ -24,8 +32,13 @@ export class AuditService {
       limit,
       ...(before ? { before: BigInt(before) } : {}),
     });
-    const actorIds = [...new Set(entries.map((e) => e.actorUserId).filter((id): id is string => id !== null))];
-    const actors = await this.prisma.client.user.findMany({ where: { id: { in: actorIds } }, select: { id: true, email: true } });
+    const actorIds = [
+      ...new Set(entries.map((e) => e.actorUserId).filter((id): id is string => id !== null)),
+    ];
+    const actors = await this.prisma.client.user.findMany({
+      where: { id: { in: actorIds } },
+      select: { id: true, email: true },
+    });
     const emails = new Map(actors.map((a) => [a.id, a.email]));
     return entries.map((e) => ({
       id: e.id.toString(),

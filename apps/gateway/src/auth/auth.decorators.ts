@@ -35,5 +35,6 @@ export const CurrentAccess = createParamDecorator((_: unknown, context: Executio
 });
 
 export const RequestId = createParamDecorator(
-  (_: unknown, context: ExecutionContext): string | null => context.switchToHttp().getRequest<Request>().requestId ?? null,
+  (_: unknown, context: ExecutionContext): string | null =>
+    context.switchToHttp().getRequest<Request>().requestId ?? null,
 );

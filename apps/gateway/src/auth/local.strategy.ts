@@ -13,7 +13,12 @@ export class LocalStrategy extends PassportStrategy(Strategy, 'local') {
 
   async validate(email: string, password: string): Promise<AuthenticatedUser> {
     const user = await this.users.verifyCredentials(email, password);
-    if (!user) throw new ProblemException(HttpStatus.UNAUTHORIZED, 'auth/invalid_credentials', 'wrong email or password');
+    if (!user)
+      throw new ProblemException(
+        HttpStatus.UNAUTHORIZED,
+        'auth/invalid_credentials',
+        'wrong email or password',
+      );
     return user;
   }
 }

@@ -24,13 +24,20 @@ export class TenantAccessGuard implements CanActivate {
     const request = context.switchToHttp().getRequest<Request>();
     const principal = request.principal;
     const { tenant, namespace } = request.params as { tenant?: string; namespace?: string };
-    if (!principal || !tenant) throw new Error(`route ${request.path} declares a role but has no :tenant parameter`);
+    if (!principal || !tenant)
+      throw new Error(`route ${request.path} declares a role but has no :tenant parameter`);
 
     const access = await this.access.resolve(principal, tenant, namespace);
     if (!roleAtLeast(access.role, required)) {
-      throw forbidden(`this action needs the ${required} role in tenant "${tenant}"; you have ${access.role}`);
+      throw forbidden(
+        `this action needs the ${required} role in tenant "${tenant}"; you have ${access.role}`,
+      );
     }
-    if (principal.token.namespaceId && namespace === undefined && this.reflector.get<boolean>(TENANT_WIDE, context.getHandler())) {
+    if (
+      principal.token.namespaceId &&
+      namespace === undefined &&
+      this.reflector.get<boolean>(TENANT_WIDE, context.getHandler())
+    ) {
       throw forbidden('this token is limited to one namespace and cannot act on the whole tenant');
     }
     request.access = access;

@@ -25,9 +25,11 @@ export class ProblemException extends HttpException {
 export const notFound = (what: string, name: string) =>
   new ProblemException(HttpStatus.NOT_FOUND, `${what}/not_found`, `${what} "${name}" not found`);
 
-export const forbidden = (detail: string) => new ProblemException(HttpStatus.FORBIDDEN, 'auth/forbidden', detail);
+export const forbidden = (detail: string) =>
+  new ProblemException(HttpStatus.FORBIDDEN, 'auth/forbidden', detail);
 
-export const conflict = (code: string, detail: string) => new ProblemException(HttpStatus.CONFLICT, code, detail);
+export const conflict = (code: string, detail: string) =>
+  new ProblemException(HttpStatus.CONFLICT, code, detail);
 
 export const badRequest = (code: string, detail: string, errors?: FieldProblem[]) =>
   new ProblemException(HttpStatus.BAD_REQUEST, code, detail, errors);

@@ -28,7 +28,12 @@ export class TenantConfigController {
   @RequireRole('admin')
   @TenantWide()
   @ZodResponse({ status: 200, type: ConfigSetDto })
-  patchVars(@CurrentPrincipal() p: Principal, @CurrentAccess() access: TenantAccess, @Body() body: PatchConfigDto, @RequestId() id: string | null) {
+  patchVars(
+    @CurrentPrincipal() p: Principal,
+    @CurrentAccess() access: TenantAccess,
+    @Body() body: PatchConfigDto,
+    @RequestId() id: string | null,
+  ) {
     return this.config.patch(p, access, { scope: 'tenant' }, 'var', body, id);
   }
 
@@ -44,7 +49,12 @@ export class TenantConfigController {
   @RequireRole('admin')
   @TenantWide()
   @ZodResponse({ status: 200, type: ConfigSetDto })
-  patchSecrets(@CurrentPrincipal() p: Principal, @CurrentAccess() access: TenantAccess, @Body() body: PatchConfigDto, @RequestId() id: string | null) {
+  patchSecrets(
+    @CurrentPrincipal() p: Principal,
+    @CurrentAccess() access: TenantAccess,
+    @Body() body: PatchConfigDto,
+    @RequestId() id: string | null,
+  ) {
     return this.config.patch(p, access, { scope: 'tenant' }, 'secret', body, id);
   }
 }
@@ -65,7 +75,12 @@ export class NamespaceConfigController {
   @Patch('config')
   @RequireRole('admin')
   @ZodResponse({ status: 200, type: ConfigSetDto })
-  patchVars(@CurrentPrincipal() p: Principal, @CurrentAccess() access: TenantAccess, @Body() body: PatchConfigDto, @RequestId() id: string | null) {
+  patchVars(
+    @CurrentPrincipal() p: Principal,
+    @CurrentAccess() access: TenantAccess,
+    @Body() body: PatchConfigDto,
+    @RequestId() id: string | null,
+  ) {
     return this.config.patch(p, access, { scope: 'namespace' }, 'var', body, id);
   }
 
@@ -79,7 +94,12 @@ export class NamespaceConfigController {
   @Patch('secrets')
   @RequireRole('admin')
   @ZodResponse({ status: 200, type: ConfigSetDto })
-  patchSecrets(@CurrentPrincipal() p: Principal, @CurrentAccess() access: TenantAccess, @Body() body: PatchConfigDto, @RequestId() id: string | null) {
+  patchSecrets(
+    @CurrentPrincipal() p: Principal,
+    @CurrentAccess() access: TenantAccess,
+    @Body() body: PatchConfigDto,
+    @RequestId() id: string | null,
+  ) {
     return this.config.patch(p, access, { scope: 'namespace' }, 'secret', body, id);
   }
 }
@@ -110,14 +130,30 @@ export class AppConfigController {
     @Body() body: PatchConfigDto,
     @RequestId() id: string | null,
   ) {
-    return this.config.patch(p, access, { scope: 'app', app: await this.apps.find(access, name) }, 'var', body, id);
+    return this.config.patch(
+      p,
+      access,
+      { scope: 'app', app: await this.apps.find(access, name) },
+      'var',
+      body,
+      id,
+    );
   }
 
   @Get('secrets')
   @RequireRole('viewer')
   @ZodResponse({ status: 200, type: ConfigSetDto })
-  async secrets(@CurrentAccess() access: TenantAccess, @Param('app') name: string, @Query() query: RevealQueryDto) {
-    return this.config.list(access, { scope: 'app', app: await this.apps.find(access, name) }, 'secret', query.reveal);
+  async secrets(
+    @CurrentAccess() access: TenantAccess,
+    @Param('app') name: string,
+    @Query() query: RevealQueryDto,
+  ) {
+    return this.config.list(
+      access,
+      { scope: 'app', app: await this.apps.find(access, name) },
+      'secret',
+      query.reveal,
+    );
   }
 
   @Patch('secrets')
@@ -130,14 +166,25 @@ export class AppConfigController {
     @Body() body: PatchConfigDto,
     @RequestId() id: string | null,
   ) {
-    return this.config.patch(p, access, { scope: 'app', app: await this.apps.find(access, name) }, 'secret', body, id);
+    return this.config.patch(
+      p,
+      access,
+      { scope: 'app', app: await this.apps.find(access, name) },
+      'secret',
+      body,
+      id,
+    );
   }
 
   /** The merged environment the app's instances receive. */
   @Get('environment')
   @RequireRole('viewer')
   @ZodResponse({ status: 200, type: EnvironmentDto })
-  async environment(@CurrentAccess() access: TenantAccess, @Param('app') name: string, @Query() query: RevealQueryDto) {
+  async environment(
+    @CurrentAccess() access: TenantAccess,
+    @Param('app') name: string,
+    @Query() query: RevealQueryDto,
+  ) {
     return this.config.environment(access, await this.apps.find(access, name), query.reveal);
   }
 }

@@ -34,7 +34,11 @@ export class ConfigVarsService {
 
   async list(access: TenantAccess, target: ConfigTarget, kind: ConfigKind, reveal: boolean) {
     this.assertMayReveal(access, reveal);
-    const entries = await new ConfigEntryRepository(this.prisma.client).list(access.scope, this.owner(access, target), kind);
+    const entries = await new ConfigEntryRepository(this.prisma.client).list(
+      access.scope,
+      this.owner(access, target),
+      kind,
+    );
     return {
       scope: target.scope,
       configVersion: this.currentVersion(access, target),
@@ -46,17 +50,29 @@ export class ConfigVarsService {
    * Sets and unsets keys of one kind in one transaction, moves the config version of every app
    * whose environment changed, and records the keys (never the values) in the audit log.
    */
-  async patch(principal: Principal, access: TenantAccess, target: ConfigTarget, kind: ConfigKind, change: PatchConfigDto, requestId: string | null) {
+  async patch(
+    principal: Principal,
+    access: TenantAccess,
+    target: ConfigTarget,
+    kind: ConfigKind,
+    change: PatchConfigDto,
+    requestId: string | null,
+  ) {
     const owner = this.owner(access, target);
     const setKeys = Object.keys(change.set ?? {});
     const unsetKeys = change.unset ?? [];
     const version = await this.prisma.client.$transaction(async (tx) => {
       const repository = new ConfigEntryRepository(tx);
-      const existing = new Map((await repository.list(access.scope, owner)).map((entry) => [entry.key, entry]));
+      const existing = new Map(
+        (await repository.list(access.scope, owner)).map((entry) => [entry.key, entry]),
+      );
       for (const key of [...setKeys, ...unsetKeys]) {
         const other = existing.get(key);
         if (other && other.kind !== kind) {
-          throw conflict('config/kind_mismatch', `${key} is a ${KIND_NAME[other.kind]} at this scope; unset it there first`);
+          throw conflict(
+            'config/kind_mismatch',
+            `${key} is a ${KIND_NAME[other.kind]} at this scope; unset it there first`,
+          );
         }
       }
       for (const [key, value] of Object.entries(change.set ?? {})) {
@@ -66,7 +82,13 @@ export class ConfigVarsService {
           value: kind === 'var' ? value : null,
           ciphertext:
             kind === 'secret'
-              ? new Uint8Array(this.keyring.seal(access.tenant, { tenantId: access.tenant.id, scopeId: this.ownerId(access, target), key }, value))
+              ? new Uint8Array(
+                  this.keyring.seal(
+                    access.tenant,
+                    { tenantId: access.tenant.id, scopeId: this.ownerId(access, target), key },
+                    value,
+                  ),
+                )
               : null,
         });
       }
@@ -75,28 +97,51 @@ export class ConfigVarsService {
       if (changed) await this.bumpVersions(tx, access, target);
       await new AuditRepository(tx).record(
         access.scope,
-        this.audit.entry(principal, requestId, kind === 'var' ? 'config.update' : 'secrets.update', target.scope, this.targetName(access, target), {
-          set: setKeys,
-          unset: unsetKeys.filter((key) => existing.has(key)),
-        }),
+        this.audit.entry(
+          principal,
+          requestId,
+          kind === 'var' ? 'config.update' : 'secrets.update',
+          target.scope,
+          this.targetName(access, target),
+          {
+            set: setKeys,
+            unset: unsetKeys.filter((key) => existing.has(key)),
+          },
+        ),
       );
       return this.readVersion(tx, access, target);
     });
     const entries = await new ConfigEntryRepository(this.prisma.client).list(access.scope, owner, kind);
-    return { scope: target.scope, configVersion: version, entries: entries.map((entry) => this.present(access, entry, false)) };
+    return {
+      scope: target.scope,
+      configVersion: version,
+      entries: entries.map((entry) => this.present(access, entry, false)),
+    };
   }
 
   /** What the app runs with: tenant < namespace < app, each entry naming its source. */
   async environment(access: TenantAccess, app: App, reveal: boolean) {
     this.assertMayReveal(access, reveal);
-    const entries = await new ConfigEntryRepository(this.prisma.client).forApp(access.scope, app.namespaceId, app.id);
+    const entries = await new ConfigEntryRepository(this.prisma.client).forApp(
+      access.scope,
+      app.namespaceId,
+      app.id,
+    );
     const merged = mergeEnvironment(
-      entries.map((entry) => ({ key: entry.key, scope: entry.scope, secret: entry.kind === 'secret', value: entry })),
+      entries.map((entry) => ({
+        key: entry.key,
+        scope: entry.scope,
+        secret: entry.kind === 'secret',
+        value: entry,
+      })),
     );
     return {
       app: app.name,
       configVersion: app.configVersion,
-      entries: merged.map(({ value: entry, overrides }) => ({ ...this.present(access, entry, reveal), overrides })),
+      entries: merged.map(({ value: entry, overrides }) => ({
+        ...this.present(access, entry, reveal),
+        overrides,
+      })),
     };
   }
 
@@ -104,21 +149,29 @@ export class ConfigVarsService {
     const secret = entry.kind === 'secret';
     let value = entry.value;
     if (secret) {
-      value = reveal && entry.ciphertext
-        ? this.keyring.open(access.tenant, { tenantId: access.tenant.id, scopeId: entry.scopeId, key: entry.key }, entry.ciphertext)
-        : null;
+      value =
+        reveal && entry.ciphertext
+          ? this.keyring.open(
+              access.tenant,
+              { tenantId: access.tenant.id, scopeId: entry.scopeId, key: entry.key },
+              entry.ciphertext,
+            )
+          : null;
     }
     return { key: entry.key, value, secret, scope: entry.scope, updatedAt: entry.updatedAt.toISOString() };
   }
 
   private assertMayReveal(access: TenantAccess, reveal: boolean): void {
-    if (reveal && !roleAtLeast(access.role, 'admin')) throw forbidden('revealing secrets needs the admin role');
+    if (reveal && !roleAtLeast(access.role, 'admin'))
+      throw forbidden('revealing secrets needs the admin role');
   }
 
   private owner(access: TenantAccess, target: ConfigTarget): ConfigOwner {
     if (target.scope === 'tenant') return { scope: 'tenant' };
     const namespaceId = requireNamespace(access).id;
-    return target.scope === 'namespace' ? { scope: 'namespace', namespaceId } : { scope: 'app', namespaceId, appId: target.app.id };
+    return target.scope === 'namespace'
+      ? { scope: 'namespace', namespaceId }
+      : { scope: 'app', namespaceId, appId: target.app.id };
   }
 
   private ownerId(access: TenantAccess, target: ConfigTarget): string {
@@ -139,7 +192,10 @@ export class ConfigVarsService {
 
   private async bumpVersions(tx: Db, access: TenantAccess, target: ConfigTarget): Promise<void> {
     if (target.scope === 'tenant') {
-      await tx.tenant.update({ where: { id: access.scope.tenantId }, data: { configVersion: { increment: 1 } } });
+      await tx.tenant.update({
+        where: { id: access.scope.tenantId },
+        data: { configVersion: { increment: 1 } },
+      });
       await new AppRepository(tx).bumpAllConfigVersions(access.scope);
     } else if (target.scope === 'namespace') {
       await new NamespaceRepository(tx).bumpConfigVersion(access.scope, requireNamespace(access).id);
@@ -153,7 +209,8 @@ export class ConfigVarsService {
       return (await tx.tenant.findUniqueOrThrow({ where: { id: access.scope.tenantId } })).configVersion;
     }
     if (target.scope === 'namespace') {
-      return (await tx.namespace.findUniqueOrThrow({ where: { id: requireNamespace(access).id } })).configVersion;
+      return (await tx.namespace.findUniqueOrThrow({ where: { id: requireNamespace(access).id } }))
+        .configVersion;
     }
     return (await tx.app.findUniqueOrThrow({ where: { id: target.app.id } })).configVersion;
   }

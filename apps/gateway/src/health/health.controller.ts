@@ -9,7 +9,12 @@ import { RedisService } from '../infra/redis.service';
 const CHECK_TIMEOUT_MS = 2000;
 
 const withTimeout = <T>(work: Promise<T>): Promise<T> =>
-  Promise.race([work, new Promise<never>((_, reject) => setTimeout(() => reject(new Error('timed out')), CHECK_TIMEOUT_MS).unref())]);
+  Promise.race([
+    work,
+    new Promise<never>((_, reject) =>
+      setTimeout(() => reject(new Error('timed out')), CHECK_TIMEOUT_MS).unref(),
+    ),
+  ]);
 
 /** Liveness, readiness (PostgreSQL and Redis answer) and Prometheus metrics. */
 @ApiExcludeController()
@@ -33,9 +38,14 @@ export class HealthController {
       withTimeout(this.prisma.client.$queryRaw`SELECT 1`),
       withTimeout(this.redis.client.ping()),
     ]);
-    const checks = { postgres: postgres.status === 'fulfilled' ? 'ok' : 'down', redis: redis.status === 'fulfilled' ? 'ok' : 'down' };
+    const checks = {
+      postgres: postgres.status === 'fulfilled' ? 'ok' : 'down',
+      redis: redis.status === 'fulfilled' ? 'ok' : 'down',
+    };
     const ready = Object.values(checks).every((state) => state === 'ok');
-    response.status(ready ? HttpStatus.OK : HttpStatus.SERVICE_UNAVAILABLE).json({ status: ready ? 'ok' : 'unavailable', checks });
+    response
+      .status(ready ? HttpStatus.OK : HttpStatus.SERVICE_UNAVAILABLE)
+      .json({ status: ready ? 'ok' : 'unavailable', checks });
   }
 
   @Get('metrics')

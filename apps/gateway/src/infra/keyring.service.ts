@@ -10,7 +10,8 @@ export interface SecretLocation {
   key: string;
 }
 
-const locationContext = ({ tenantId, scopeId, key }: SecretLocation) => `nimbus:secret:${tenantId}:${scopeId}:${key}`;
+const locationContext = ({ tenantId, scopeId, key }: SecretLocation) =>
+  `nimbus:secret:${tenantId}:${scopeId}:${key}`;
 
 /** Envelope encryption of secrets: values under a per-tenant data key, data keys under the master key. */
 @Injectable()
@@ -27,11 +28,19 @@ export class KeyringService {
     return this.keyring.wrap(generateDataKey());
   }
 
-  seal(tenant: Pick<Tenant, 'id' | 'wrappedDataKey' | 'masterKeyId'>, location: SecretLocation, plaintext: string): Buffer {
+  seal(
+    tenant: Pick<Tenant, 'id' | 'wrappedDataKey' | 'masterKeyId'>,
+    location: SecretLocation,
+    plaintext: string,
+  ): Buffer {
     return sealValue(this.dataKey(tenant), Buffer.from(plaintext, 'utf8'), locationContext(location));
   }
 
-  open(tenant: Pick<Tenant, 'id' | 'wrappedDataKey' | 'masterKeyId'>, location: SecretLocation, sealed: Uint8Array): string {
+  open(
+    tenant: Pick<Tenant, 'id' | 'wrappedDataKey' | 'masterKeyId'>,
+    location: SecretLocation,
+    sealed: Uint8Array,
+  ): string {
     return openValue(this.dataKey(tenant), Buffer.from(sealed), locationContext(location)).toString('utf8');
   }
 
@@ -39,7 +48,10 @@ export class KeyringService {
     const cacheKey = `${tenant.id}:${tenant.masterKeyId}`;
     let key = this.dataKeys.get(cacheKey);
     if (!key) {
-      key = this.keyring.unwrap({ wrapped: Buffer.from(tenant.wrappedDataKey), masterKeyId: tenant.masterKeyId });
+      key = this.keyring.unwrap({
+        wrapped: Buffer.from(tenant.wrappedDataKey),
+        masterKeyId: tenant.masterKeyId,
+      });
       this.dataKeys.set(cacheKey, key);
     }
     return key;

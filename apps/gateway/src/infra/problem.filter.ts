@@ -1,4 +1,11 @@
-import { ArgumentsHost, Catch, HttpException, HttpStatus, Inject, type ExceptionFilter } from '@nestjs/common';
+import {
+  ArgumentsHost,
+  Catch,
+  HttpException,
+  HttpStatus,
+  Inject,
+  type ExceptionFilter,
+} from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
 import type { Request, Response } from 'express';
 import { ZodValidationException, ZodSerializationException } from 'nestjs-zod';
@@ -19,13 +26,6 @@ interface Problem {
   errorId?: string;
 }
 
-/** What body-parser attaches to its errors (oversized, malformed, unsupported charset). */
-interface BodyParserError {
-  type: string;
-  status: number;
-  message: string;
-}
-
 const TITLES: Record<number, string> = {
   400: 'Bad Request',
   401: 'Unauthorized',
@@ -41,13 +41,11 @@ const TITLES: Record<number, string> = {
   503: 'Service Unavailable',
 };
 
-const isBodyParserError = (error: unknown): error is BodyParserError =>
-  typeof error === 'object' && error !== null && 'type' in error && 'status' in error && typeof error.type === 'string';
-
 function fieldProblems(error: ZodError, location: string): FieldProblem[] {
   return error.issues.map((issue) => ({
     field: [location, ...issue.path.map(String)].join('.'),
-    message: issue.code === 'unrecognized_keys' ? `unknown field(s): ${issue.keys.join(', ')}` : issue.message,
+    message:
+      issue.code === 'unrecognized_keys' ? `unknown field(s): ${issue.keys.join(', ')}` : issue.message,
   }));
 }
 
@@ -70,7 +68,7 @@ export class ProblemFilter implements ExceptionFilter {
     response.status(problem.status).type('application/problem+json').send(JSON.stringify(problem));
   }
 
-  private toProblem(exception: unknown, request: Request): Omit<Problem, 'type' | 'title' | 'instance'> & Problem {
+  private toProblem(exception: unknown, request: Request): Problem {
     const base = (status: number, code: string, detail: string, errors?: FieldProblem[]): Problem => ({
       type: `urn:nimbus:problem:${code}`,
       title: TITLES[status] ?? 'Error',
@@ -86,15 +84,16 @@ export class ProblemFilter implements ExceptionFilter {
     }
     if (exception instanceof ZodValidationException) {
       const errors = fieldProblems(exception.getZodError() as ZodError, 'body');
-      return base(400, 'request/invalid', `the request is invalid: ${errors.map((e) => `${e.field} ${e.message}`).join('; ')}`, errors);
-    }
-    if (isBodyParserError(exception) && !(exception instanceof HttpException)) {
-      if (exception.type === 'entity.too.large') return base(413, 'request/too_large', 'the request body is larger than this API accepts');
-      if (exception.type === 'entity.parse.failed') return base(400, 'request/malformed_json', 'the request body is not valid JSON');
-      return base(exception.status, 'request/unreadable', exception.message);
+      return base(
+        400,
+        'request/invalid',
+        `the request is invalid: ${errors.map((e) => `${e.field} ${e.message}`).join('; ')}`,
+        errors,
+      );
     }
     if (exception instanceof Prisma.PrismaClientKnownRequestError) {
-      if (exception.code === 'P2002') return base(409, 'resource/conflict', 'a resource with that name already exists');
+      if (exception.code === 'P2002')
+        return base(409, 'resource/conflict', 'a resource with that name already exists');
       if (exception.code === 'P2025') return base(404, 'resource/not_found', 'the resource was not found');
     }
     if (exception instanceof HttpException && !(exception instanceof ZodSerializationException)) {
@@ -103,7 +102,17 @@ export class ProblemFilter implements ExceptionFilter {
       return base(status, status === 404 ? 'route/not_found' : 'request/rejected', detail);
     }
     const errorId = randomUUID();
-    this.logger.error({ err: exception, errorId, method: request.method, path: request.path }, 'unhandled error');
-    return { ...base(HttpStatus.INTERNAL_SERVER_ERROR, 'server/error', `an unexpected error occurred (error id ${errorId})`), errorId };
+    this.logger.error(
+      { err: exception, errorId, method: request.method, path: request.path },
+      'unhandled error',
+    );
+    return {
+      ...base(
+        HttpStatus.INTERNAL_SERVER_ERROR,
+        'server/error',
+        `an unexpected error occurred (error id ${errorId})`,
+      ),
+      errorId,
+    };
   }
 }

@@ -48,11 +48,17 @@ export class RateLimitGuard implements CanActivate {
     } catch (rejection) {
       if (!(rejection instanceof RateLimiterRes)) throw rejection;
       const retryAfter = String(Math.max(1, Math.ceil(rejection.msBeforeNext / 1000)));
-      throw new ProblemException(HttpStatus.TOO_MANY_REQUESTS, 'rate_limit/exceeded', `rate limit exceeded; retry in ${retryAfter}s`, undefined, {
-        'Retry-After': retryAfter,
-        'RateLimit-Limit': String(limiter.points),
-        'RateLimit-Remaining': '0',
-      });
+      throw new ProblemException(
+        HttpStatus.TOO_MANY_REQUESTS,
+        'rate_limit/exceeded',
+        `rate limit exceeded; retry in ${retryAfter}s`,
+        undefined,
+        {
+          'Retry-After': retryAfter,
+          'RateLimit-Limit': String(limiter.points),
+          'RateLimit-Remaining': '0',
+        },
+      );
     }
   }
 }

@@ -9,7 +9,11 @@ export class RedisService implements OnModuleInit, OnModuleDestroy {
 
   constructor(@Inject(GATEWAY_CONFIG) config: GatewayConfig) {
     this.prefix = config.NIMBUS_REDIS_PREFIX;
-    this.client = new Redis(config.REDIS_URL, { lazyConnect: true, maxRetriesPerRequest: 2, enableOfflineQueue: false });
+    this.client = new Redis(config.REDIS_URL, {
+      lazyConnect: true,
+      maxRetriesPerRequest: 2,
+      enableOfflineQueue: false,
+    });
   }
 
   async onModuleInit(): Promise<void> {

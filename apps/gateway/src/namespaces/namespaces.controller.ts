@@ -55,7 +55,11 @@ export class NamespacesController {
   @Delete(':namespace')
   @RequireRole('admin')
   @ZodResponse({ status: 200, type: NamespaceDto })
-  destroy(@CurrentPrincipal() principal: Principal, @CurrentAccess() access: TenantAccess, @RequestId() requestId: string | null) {
+  destroy(
+    @CurrentPrincipal() principal: Principal,
+    @CurrentAccess() access: TenantAccess,
+    @RequestId() requestId: string | null,
+  ) {
     return this.namespaces.destroy(principal, access, requireNamespace(access), requestId);
   }
 }

@@ -10,14 +10,21 @@ export const presentNamespace = (namespace: Namespace, tenantName: string) => ({
   id: namespace.id,
   name: namespace.name,
   tenant: tenantName,
-  quota: { maxInstances: namespace.maxInstances, maxMemoryMb: namespace.maxMemoryMb, maxCpuMillis: namespace.maxCpuMillis },
+  quota: {
+    maxInstances: namespace.maxInstances,
+    maxMemoryMb: namespace.maxMemoryMb,
+    maxCpuMillis: namespace.maxCpuMillis,
+  },
   configVersion: namespace.configVersion,
   createdAt: namespace.createdAt.toISOString(),
 });
 
 /** Only the limits a request named: JSON has no undefined. */
 const quotaDetails = (quota: UpdateNamespaceDto) =>
-  Object.fromEntries(Object.entries(quota).filter(([, limit]) => limit !== undefined)) as Record<string, number | null>;
+  Object.fromEntries(Object.entries(quota).filter(([, limit]) => limit !== undefined)) as Record<
+    string,
+    number | null
+  >;
 
 @Injectable()
 export class NamespacesService {
@@ -28,16 +35,27 @@ export class NamespacesService {
 
   /** A token limited to one namespace lists only that one. */
   async list(principal: Principal, access: TenantAccess) {
-    const namespaces = await new NamespaceRepository(this.prisma.client).list(access.scope, principal.token.namespaceId ?? undefined);
+    const namespaces = await new NamespaceRepository(this.prisma.client).list(
+      access.scope,
+      principal.token.namespaceId ?? undefined,
+    );
     return namespaces.map((ns) => presentNamespace(ns, access.tenant.name));
   }
 
-  async create(principal: Principal, access: TenantAccess, request: CreateNamespaceDto, requestId: string | null) {
+  async create(
+    principal: Principal,
+    access: TenantAccess,
+    request: CreateNamespaceDto,
+    requestId: string | null,
+  ) {
     const { name, ...quota } = request;
     return this.prisma.client.$transaction(async (tx) => {
       const namespaces = new NamespaceRepository(tx);
       if (await namespaces.findByName(access.scope, name)) {
-        throw conflict('namespace/exists', `namespace "${name}" already exists in tenant "${access.tenant.name}"`);
+        throw conflict(
+          'namespace/exists',
+          `namespace "${name}" already exists in tenant "${access.tenant.name}"`,
+        );
       }
       const namespace = await namespaces.create(access.scope, name, quota);
       await new AuditRepository(tx).record(
@@ -48,12 +66,25 @@ export class NamespacesService {
     });
   }
 
-  async update(principal: Principal, access: TenantAccess, namespace: Namespace, quota: UpdateNamespaceDto, requestId: string | null) {
+  async update(
+    principal: Principal,
+    access: TenantAccess,
+    namespace: Namespace,
+    quota: UpdateNamespaceDto,
+    requestId: string | null,
+  ) {
     return this.prisma.client.$transaction(async (tx) => {
       const updated = await new NamespaceRepository(tx).update(access.scope, namespace.id, quota);
       await new AuditRepository(tx).record(
         access.scope,
-        this.audit.entry(principal, requestId, 'namespace.update', 'namespace', namespace.name, quotaDetails(quota)),
+        this.audit.entry(
+          principal,
+          requestId,
+          'namespace.update',
+          'namespace',
+          namespace.name,
+          quotaDetails(quota),
+        ),
       );
       return presentNamespace(updated, access.tenant.name);
     });
@@ -64,9 +95,16 @@ export class NamespacesService {
     return this.prisma.client.$transaction(async (tx) => {
       const namespaces = new NamespaceRepository(tx);
       const apps = await namespaces.countApps(access.scope, namespace.id);
-      if (apps > 0) throw conflict('namespace/not_empty', `namespace "${namespace.name}" still has ${apps} app(s); destroy them first`);
+      if (apps > 0)
+        throw conflict(
+          'namespace/not_empty',
+          `namespace "${namespace.name}" still has ${apps} app(s); destroy them first`,
+        );
       await namespaces.delete(access.scope, namespace.id);
-      await new AuditRepository(tx).record(access.scope, this.audit.entry(principal, requestId, 'namespace.delete', 'namespace', namespace.name));
+      await new AuditRepository(tx).record(
+        access.scope,
+        this.audit.entry(principal, requestId, 'namespace.delete', 'namespace', namespace.name),
+      );
       return presentNamespace(namespace, access.tenant.name);
     });
   }

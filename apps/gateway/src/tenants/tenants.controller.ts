@@ -3,7 +3,14 @@ import { ApiBearerAuth, ApiTags } from '@nestjs/swagger';
 import { ZodResponse } from 'nestjs-zod';
 import { CurrentAccess, CurrentPrincipal, RequestId, RequireRole, TenantWide } from '../auth/auth.decorators';
 import type { Principal, TenantAccess } from '../auth/principal';
-import { CreateTenantDto, MemberDto, MemberListDto, PutMemberDto, TenantDto, TenantListDto } from './dto/tenant.dto';
+import {
+  CreateTenantDto,
+  MemberDto,
+  MemberListDto,
+  PutMemberDto,
+  TenantDto,
+  TenantListDto,
+} from './dto/tenant.dto';
 import { TenantsService } from './tenants.service';
 
 @ApiTags('tenants')
@@ -20,7 +27,11 @@ export class TenantsController {
 
   @Post()
   @ZodResponse({ status: 201, type: TenantDto })
-  create(@CurrentPrincipal() principal: Principal, @Body() body: CreateTenantDto, @RequestId() requestId: string | null) {
+  create(
+    @CurrentPrincipal() principal: Principal,
+    @Body() body: CreateTenantDto,
+    @RequestId() requestId: string | null,
+  ) {
     return this.tenants.create(principal, body.name, requestId);
   }
 
@@ -35,7 +46,11 @@ export class TenantsController {
   @RequireRole('owner')
   @TenantWide()
   @ZodResponse({ status: 200, type: TenantDto })
-  destroy(@CurrentPrincipal() principal: Principal, @CurrentAccess() access: TenantAccess, @RequestId() requestId: string | null) {
+  destroy(
+    @CurrentPrincipal() principal: Principal,
+    @CurrentAccess() access: TenantAccess,
+    @RequestId() requestId: string | null,
+  ) {
     return this.tenants.destroy(principal, access, requestId);
   }
 

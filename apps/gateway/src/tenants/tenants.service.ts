@@ -24,7 +24,10 @@ export class TenantsService {
 
   async list(principal: Principal) {
     const memberships = await this.prisma.client.membership.findMany({
-      where: { userId: principal.user.id, ...(principal.token.tenantId ? { tenantId: principal.token.tenantId } : {}) },
+      where: {
+        userId: principal.user.id,
+        ...(principal.token.tenantId ? { tenantId: principal.token.tenantId } : {}),
+      },
       include: { tenant: true },
       orderBy: { tenant: { name: 'asc' } },
     });
@@ -37,10 +40,12 @@ export class TenantsService {
 
   /** Any person may start a tenant and becomes its owner; tokens limited to a tenant may not. */
   async create(principal: Principal, name: string, requestId: string | null) {
-    if (principal.token.tenantId) throw forbidden('this token is limited to one tenant and cannot create tenants');
+    if (principal.token.tenantId)
+      throw forbidden('this token is limited to one tenant and cannot create tenants');
     const dataKey = this.keyring.newTenantKey();
     return this.prisma.client.$transaction(async (tx) => {
-      if (await tx.tenant.findUnique({ where: { name } })) throw conflict('tenant/exists', `tenant "${name}" already exists`);
+      if (await tx.tenant.findUnique({ where: { name } }))
+        throw conflict('tenant/exists', `tenant "${name}" already exists`);
       const tenant = await tx.tenant.create({
         data: {
           name,
@@ -49,7 +54,10 @@ export class TenantsService {
           memberships: { create: { userId: principal.user.id, role: 'owner' } },
         },
       });
-      await new AuditRepository(tx).record(tenantScope(tenant.id), this.audit.entry(principal, requestId, 'tenant.create', 'tenant', name));
+      await new AuditRepository(tx).record(
+        tenantScope(tenant.id),
+        this.audit.entry(principal, requestId, 'tenant.create', 'tenant', name),
+      );
       return presentTenant(tenant, 'owner');
     });
   }
@@ -60,7 +68,9 @@ export class TenantsService {
       await tx.tenant.delete({ where: { id: access.scope.tenantId } });
       await new AuditRepository(tx).record(
         null,
-        this.audit.entry(principal, requestId, 'tenant.delete', 'tenant', access.tenant.name, { tenantId: access.tenant.id }),
+        this.audit.entry(principal, requestId, 'tenant.delete', 'tenant', access.tenant.name, {
+          tenantId: access.tenant.id,
+        }),
       );
     });
     return presentTenant(access.tenant, access.role);
@@ -81,16 +91,25 @@ export class TenantsService {
   }
 
   /** Adds a member or changes their role. Only owners grant or take away ownership. */
-  async putMember(principal: Principal, access: TenantAccess, email: string, role: Role, requestId: string | null) {
+  async putMember(
+    principal: Principal,
+    access: TenantAccess,
+    email: string,
+    role: Role,
+    requestId: string | null,
+  ) {
     const tenantId = access.scope.tenantId;
     return this.prisma.client.$transaction(async (tx) => {
       const user = await tx.user.findUnique({ where: { email: email.toLowerCase() } });
       if (!user) throw notFound('user', email);
-      const existing = await tx.membership.findUnique({ where: { tenantId_userId: { tenantId, userId: user.id } } });
+      const existing = await tx.membership.findUnique({
+        where: { tenantId_userId: { tenantId, userId: user.id } },
+      });
       if ((role === 'owner' || existing?.role === 'owner') && !roleAtLeast(access.role, 'owner')) {
         throw forbidden('only an owner can grant or change the owner role');
       }
-      if (existing?.role === 'owner' && role !== 'owner') await this.assertAnotherOwner(tx, tenantId, user.id);
+      if (existing?.role === 'owner' && role !== 'owner')
+        await this.assertAnotherOwner(tx, tenantId, user.id);
       const membership = await tx.membership.upsert({
         where: { tenantId_userId: { tenantId, userId: user.id } },
         create: { tenantId, userId: user.id, role },
@@ -98,12 +117,24 @@ export class TenantsService {
       });
       await new AuditRepository(tx).record(
         access.scope,
-        this.audit.entry(principal, requestId, existing ? 'member.update' : 'member.add', 'member', user.email, {
-          role,
-          previousRole: existing?.role ?? null,
-        }),
+        this.audit.entry(
+          principal,
+          requestId,
+          existing ? 'member.update' : 'member.add',
+          'member',
+          user.email,
+          {
+            role,
+            previousRole: existing?.role ?? null,
+          },
+        ),
       );
-      return { email: user.email, name: user.name, role: membership.role, createdAt: membership.createdAt.toISOString() };
+      return {
+        email: user.email,
+        name: user.name,
+        role: membership.role,
+        createdAt: membership.createdAt.toISOString(),
+      };
     });
   }
 
@@ -122,7 +153,9 @@ export class TenantsService {
       await tx.membership.delete({ where: { id: membership.id } });
       await new AuditRepository(tx).record(
         access.scope,
-        this.audit.entry(principal, requestId, 'member.remove', 'member', membership.user.email, { role: membership.role }),
+        this.audit.entry(principal, requestId, 'member.remove', 'member', membership.user.email, {
+          role: membership.role,
+        }),
       );
       return {
         email: membership.user.email,
@@ -138,7 +171,9 @@ export class TenantsService {
     tenantId: string,
     leavingUserId: string,
   ): Promise<void> {
-    const others = await tx.membership.count({ where: { tenantId, role: 'owner', userId: { not: leavingUserId } } });
+    const others = await tx.membership.count({
+      where: { tenantId, role: 'owner', userId: { not: leavingUserId } },
+    });
     if (others === 0) throw conflict('tenant/last_owner', 'a tenant must keep at least one owner');
   }
 }

@@ -20,7 +20,11 @@ export class TokensController {
 
   @Post()
   @ZodResponse({ status: 201, type: CreatedTokenDto })
-  create(@CurrentPrincipal() principal: Principal, @Body() body: CreateTokenDto, @RequestId() requestId: string | null) {
+  create(
+    @CurrentPrincipal() principal: Principal,
+    @Body() body: CreateTokenDto,
+    @RequestId() requestId: string | null,
+  ) {
     return this.tokens.create(principal, body, requestId);
   }
 

@@ -69,7 +69,14 @@ export class TokensService {
     const token = generateApiToken();
     const expiresAt = new Date(Date.now() + this.config.NIMBUS_SESSION_TTL);
     await this.prisma.client.apiToken.create({
-      data: { userId, name: 'login', kind: 'session', tokenHash: hashApiToken(token), prefix: tokenDisplayPrefix(token), expiresAt },
+      data: {
+        userId,
+        name: 'login',
+        kind: 'session',
+        tokenHash: hashApiToken(token),
+        prefix: tokenDisplayPrefix(token),
+        expiresAt,
+      },
     });
     return { token, expiresAt };
   }
@@ -80,9 +87,12 @@ export class TokensService {
    */
   async create(principal: Principal, request: CreateTokenDto, requestId: string | null) {
     if (request.namespace && !request.tenant) {
-      throw new ProblemException(HttpStatus.BAD_REQUEST, 'token/namespace_without_tenant', 'a namespace scope needs a tenant', [
-        { field: 'body.namespace', message: 'requires body.tenant' },
-      ]);
+      throw new ProblemException(
+        HttpStatus.BAD_REQUEST,
+        'token/namespace_without_tenant',
+        'a namespace scope needs a tenant',
+        [{ field: 'body.namespace', message: 'requires body.tenant' }],
+      );
     }
     let tenant: Tenant | null = null;
     let namespace: Namespace | null = null;
@@ -108,14 +118,19 @@ export class TokensService {
         if (!namespace) throw notFound('namespace', request.namespace);
       }
       if (principal.token.namespaceId && principal.token.namespaceId !== namespace?.id) {
-        throw forbidden('this token is limited to one namespace; it can only create tokens for that namespace');
+        throw forbidden(
+          'this token is limited to one namespace; it can only create tokens for that namespace',
+        );
       }
     } else if (principal.token.tenantId) {
       throw forbidden('this token is limited to one tenant; name that tenant for the new token');
     } else if (request.role) {
-      throw new ProblemException(HttpStatus.BAD_REQUEST, 'token/role_without_tenant', 'a role cap needs a tenant', [
-        { field: 'body.role', message: 'requires body.tenant' },
-      ]);
+      throw new ProblemException(
+        HttpStatus.BAD_REQUEST,
+        'token/role_without_tenant',
+        'a role cap needs a tenant',
+        [{ field: 'body.role', message: 'requires body.tenant' }],
+      );
     }
 
     const token = generateApiToken();
@@ -140,7 +155,12 @@ export class TokensService {
         action: 'token.create',
         targetType: 'token',
         targetName: created.prefix,
-        details: { name: request.name, role, namespace: namespace?.name ?? null, expiresAt: created.expiresAt?.toISOString() ?? null },
+        details: {
+          name: request.name,
+          role,
+          namespace: namespace?.name ?? null,
+          expiresAt: created.expiresAt?.toISOString() ?? null,
+        },
         requestId,
       });
       return created;

@@ -41,7 +41,11 @@ export class UsersController {
   @ApiBearerAuth()
   @Post('users')
   @ZodResponse({ status: 201, type: UserDto })
-  create(@CurrentPrincipal() principal: Principal, @Body() body: CreateUserDto, @RequestId() requestId: string | null) {
+  create(
+    @CurrentPrincipal() principal: Principal,
+    @Body() body: CreateUserDto,
+    @RequestId() requestId: string | null,
+  ) {
     return this.users.create(principal, body, requestId);
   }
 }

@@ -34,12 +34,15 @@ export class UsersService {
 
   async create(principal: Principal, request: CreateUserDto, requestId: string | null) {
     if (!principal.user.isPlatformAdmin || principal.token.tenantId) {
-      throw forbidden('only a platform administrator, with a token not limited to a tenant, can create users');
+      throw forbidden(
+        'only a platform administrator, with a token not limited to a tenant, can create users',
+      );
     }
     const email = request.email.toLowerCase();
     const passwordHash = await hashPassword(request.password);
     return this.prisma.client.$transaction(async (tx) => {
-      if (await tx.user.findUnique({ where: { email } })) throw conflict('user/exists', `a user with email ${email} exists`);
+      if (await tx.user.findUnique({ where: { email } }))
+        throw conflict('user/exists', `a user with email ${email} exists`);
       const user = await tx.user.create({
         data: { email, name: request.name ?? null, passwordHash, isPlatformAdmin: request.platformAdmin },
       });
@@ -64,7 +67,10 @@ export class UsersService {
         include: { tenant: true, namespace: true },
       }),
       this.prisma.client.membership.findMany({
-        where: { userId: principal.user.id, ...(principal.token.tenantId ? { tenantId: principal.token.tenantId } : {}) },
+        where: {
+          userId: principal.user.id,
+          ...(principal.token.tenantId ? { tenantId: principal.token.tenantId } : {}),
+        },
         include: { tenant: true },
         orderBy: { tenant: { name: 'asc' } },
       }),

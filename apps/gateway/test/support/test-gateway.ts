@@ -4,7 +4,12 @@ import { Writable } from 'node:stream';
 import { createNimbusClient, type NimbusClient } from '@nimbus/contracts';
 import { createPrismaClient, type DbClient } from '@nimbus/db';
 import { createLogger } from '@nimbus/logging';
-import { createTestDatabase, createTestRedisPrefix, testEnvironment, type TestDatabase } from '@nimbus/testing';
+import {
+  createTestDatabase,
+  createTestRedisPrefix,
+  testEnvironment,
+  type TestDatabase,
+} from '@nimbus/testing';
 import { createGatewayApp } from '../../src/create-app';
 import { gatewayConfigSchema, type GatewayConfig } from '../../src/gateway.config';
 
@@ -39,7 +44,10 @@ export async function startTestGateway(env: Record<string, string> = {}): Promis
       done();
     },
   });
-  const app = await createGatewayApp(config, createLogger({ service: 'gateway', level: 'debug', destination: capture }));
+  const app = await createGatewayApp(
+    config,
+    createLogger({ service: 'gateway', level: 'debug', destination: capture }),
+  );
   await app.listen(0, '127.0.0.1');
   const { port } = app.getHttpServer().address() as AddressInfo;
   const url = `http://127.0.0.1:${port}`;

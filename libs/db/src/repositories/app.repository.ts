@@ -7,7 +7,10 @@ export class AppRepository {
   constructor(private readonly db: Db) {}
 
   list(scope: TenantScope, namespaceId: string): Promise<App[]> {
-    return this.db.app.findMany({ where: { tenantId: scope.tenantId, namespaceId }, orderBy: { name: 'asc' } });
+    return this.db.app.findMany({
+      where: { tenantId: scope.tenantId, namespaceId },
+      orderBy: { name: 'asc' },
+    });
   }
 
   findByName(scope: TenantScope, namespaceId: string, name: string): Promise<App | null> {
@@ -31,6 +34,9 @@ export class AppRepository {
 
   /** The tenant's own config changed: every app's effective environment moved on. */
   async bumpAllConfigVersions(scope: TenantScope): Promise<void> {
-    await this.db.app.updateMany({ where: { tenantId: scope.tenantId }, data: { configVersion: { increment: 1 } } });
+    await this.db.app.updateMany({
+      where: { tenantId: scope.tenantId },
+      data: { configVersion: { increment: 1 } },
+    });
   }
 }

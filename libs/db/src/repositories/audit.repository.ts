@@ -18,7 +18,9 @@ export class AuditRepository {
   constructor(private readonly db: Db) {}
 
   async record(scope: TenantScope | null, entry: AuditRecord): Promise<void> {
-    await this.db.auditEntry.create({ data: { tenantId: scope?.tenantId ?? null, ...entry, details: entry.details ?? {} } });
+    await this.db.auditEntry.create({
+      data: { tenantId: scope?.tenantId ?? null, ...entry, details: entry.details ?? {} },
+    });
   }
 
   list(scope: TenantScope, { limit, before }: { limit: number; before?: bigint }): Promise<AuditEntry[]> {

@@ -20,9 +20,19 @@ function ownerColumns(scope: TenantScope, owner: ConfigOwner) {
     case 'tenant':
       return { scope: 'tenant' as ConfigScope, scopeId: scope.tenantId, namespaceId: null, appId: null };
     case 'namespace':
-      return { scope: 'namespace' as ConfigScope, scopeId: owner.namespaceId, namespaceId: owner.namespaceId, appId: null };
+      return {
+        scope: 'namespace' as ConfigScope,
+        scopeId: owner.namespaceId,
+        namespaceId: owner.namespaceId,
+        appId: null,
+      };
     case 'app':
-      return { scope: 'app' as ConfigScope, scopeId: owner.appId, namespaceId: owner.namespaceId, appId: owner.appId };
+      return {
+        scope: 'app' as ConfigScope,
+        scopeId: owner.appId,
+        namespaceId: owner.namespaceId,
+        appId: owner.appId,
+      };
   }
 }
 

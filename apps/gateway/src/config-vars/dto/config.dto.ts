@@ -53,7 +53,9 @@ export const environmentSchema = z.object({
   entries: z.array(
     z.object({
       ...entry,
-      overrides: z.array(z.enum(CONFIG_SCOPES)).describe('Scopes whose value for this key is hidden by this one'),
+      overrides: z
+        .array(z.enum(CONFIG_SCOPES))
+        .describe('Scopes whose value for this key is hidden by this one'),
     }),
   ),
 });

@@ -3,9 +3,27 @@ import { z } from 'zod';
 import { resourceName } from '@nimbus/domain';
 
 const quota = {
-  maxInstances: z.int().min(0).max(100_000).nullable().optional().describe('Instances at most; null for no limit'),
-  maxMemoryMb: z.int().min(0).max(16_777_216).nullable().optional().describe('Memory at most, in MiB; null for no limit'),
-  maxCpuMillis: z.int().min(0).max(10_000_000).nullable().optional().describe('CPU at most, in millicores; null for no limit'),
+  maxInstances: z
+    .int()
+    .min(0)
+    .max(100_000)
+    .nullable()
+    .optional()
+    .describe('Instances at most; null for no limit'),
+  maxMemoryMb: z
+    .int()
+    .min(0)
+    .max(16_777_216)
+    .nullable()
+    .optional()
+    .describe('Memory at most, in MiB; null for no limit'),
+  maxCpuMillis: z
+    .int()
+    .min(0)
+    .max(10_000_000)
+    .nullable()
+    .optional()
+    .describe('CPU at most, in millicores; null for no limit'),
 };
 
 export const createNamespaceSchema = z.strictObject({ name: resourceName(), ...quota });

@@ -1,0 +1,307 @@
+import { randomBytes } from 'node:crypto';
+import { createApiToken, createUser } from '@nimbus/testing';
+import { ROLES, roleAtLeast, type Role } from '@nimbus/domain';
+import { startTestGateway, type TestGateway } from './support/test-gateway';
+
+/**
+ * Every tenant-scoped endpoint × every role × own and other tenant, asserting the exact status:
+ * success when the role suffices, 403 when it does not, 404 for a member of another tenant
+ * (their tenant exists, ours is invisible to them), 401 without a token.
+ */
+
+const unique = (prefix: string) => `${prefix}-${randomBytes(3).toString('hex')}`;
+
+interface Fixture {
+  gateway: TestGateway;
+  tenant: { id: string; name: string };
+  namespace: { id: string; name: string };
+  app: string;
+  members: Record<Role, { id: string; email: string }>;
+}
+
+interface Case {
+  method: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
+  /** Builds a fresh target for one call, so a successful delete never starves the next case. */
+  prepare(f: Fixture): Promise<{ path: string; body?: unknown }>;
+  role: Role;
+  status: number;
+}
+
+const T = (f: Fixture) => `/v1/tenants/${f.tenant.name}`;
+const NS = (f: Fixture) => `${T(f)}/namespaces/${f.namespace.name}`;
+const APP = (f: Fixture) => `${NS(f)}/apps/${f.app}`;
+const fixed = (path: (f: Fixture) => string, body?: unknown) => async (f: Fixture) => ({
+  path: path(f),
+  body,
+});
+
+async function freshApp(f: Fixture): Promise<string> {
+  const name = unique('app');
+  await f.gateway.db.app.create({ data: { name, tenantId: f.tenant.id, namespaceId: f.namespace.id } });
+  return name;
+}
+
+const CASES: Record<string, Case> = {
+  'GET tenant': { method: 'GET', prepare: fixed(T), role: 'viewer', status: 200 },
+  'DELETE tenant': {
+    method: 'DELETE',
+    async prepare(f) {
+      const name = unique('doomed');
+      await f.gateway.db.tenant.create({
+        data: {
+          name,
+          wrappedDataKey: new Uint8Array(60),
+          masterKeyId: 'unused',
+          memberships: { create: ROLES.map((role) => ({ role, userId: f.members[role].id })) },
+        },
+      });
+      return { path: `/v1/tenants/${name}` };
+    },
+    role: 'owner',
+    status: 200,
+  },
+  'GET members': { method: 'GET', prepare: fixed((f) => `${T(f)}/members`), role: 'viewer', status: 200 },
+  'PUT member': {
+    method: 'PUT',
+    async prepare(f) {
+      const user = await createUser(f.gateway.db);
+      return { path: `${T(f)}/members/${user.email}`, body: { role: 'developer' } };
+    },
+    role: 'admin',
+    status: 200,
+  },
+  'DELETE member': {
+    method: 'DELETE',
+    async prepare(f) {
+      const user = await createUser(f.gateway.db);
+      await f.gateway.db.membership.create({
+        data: { tenantId: f.tenant.id, userId: user.id, role: 'viewer' },
+      });
+      return { path: `${T(f)}/members/${user.email}` };
+    },
+    role: 'admin',
+    status: 200,
+  },
+  'GET audit': { method: 'GET', prepare: fixed((f) => `${T(f)}/audit`), role: 'admin', status: 200 },
+  'GET namespaces': {
+    method: 'GET',
+    prepare: fixed((f) => `${T(f)}/namespaces`),
+    role: 'viewer',
+    status: 200,
+  },
+  'POST namespace': {
+    method: 'POST',
+    prepare: async (f) => ({ path: `${T(f)}/namespaces`, body: { name: unique('ns') } }),
+    role: 'admin',
+    status: 201,
+  },
+  'GET namespace': { method: 'GET', prepare: fixed(NS), role: 'viewer', status: 200 },
+  'PATCH namespace': {
+    method: 'PATCH',
+    prepare: fixed(NS, { maxInstances: 50 }),
+    role: 'admin',
+    status: 200,
+  },
+  'DELETE namespace': {
+    method: 'DELETE',
+    async prepare(f) {
+      const name = unique('ns');
+      await f.gateway.db.namespace.create({ data: { name, tenantId: f.tenant.id } });
+      return { path: `${T(f)}/namespaces/${name}` };
+    },
+    role: 'admin',
+    status: 200,
+  },
+  'GET apps': { method: 'GET', prepare: fixed((f) => `${NS(f)}/apps`), role: 'viewer', status: 200 },
+  'POST app': {
+    method: 'POST',
+    prepare: async (f) => ({ path: `${NS(f)}/apps`, body: { name: unique('app') } }),
+    role: 'developer',
+    status: 201,
+  },
+  'GET app': { method: 'GET', prepare: fixed(APP), role: 'viewer', status: 200 },
+  'DELETE app': {
+    method: 'DELETE',
+    prepare: async (f) => ({ path: `${NS(f)}/apps/${await freshApp(f)}` }),
+    role: 'admin',
+    status: 200,
+  },
+  'GET tenant config': {
+    method: 'GET',
+    prepare: fixed((f) => `${T(f)}/config`),
+    role: 'viewer',
+    status: 200,
+  },
+  'PATCH tenant config': {
+    method: 'PATCH',
+    prepare: fixed((f) => `${T(f)}/config`, { set: { A: '1' } }),
+    role: 'admin',
+    status: 200,
+  },
+  'GET tenant secrets': {
+    method: 'GET',
+    prepare: fixed((f) => `${T(f)}/secrets`),
+    role: 'viewer',
+    status: 200,
+  },
+  'GET tenant secrets revealed': {
+    method: 'GET',
+    prepare: fixed((f) => `${T(f)}/secrets?reveal=true`),
+    role: 'admin',
+    status: 200,
+  },
+  'PATCH tenant secrets': {
+    method: 'PATCH',
+    prepare: fixed((f) => `${T(f)}/secrets`, { set: { S: 's' } }),
+    role: 'admin',
+    status: 200,
+  },
+  'GET namespace config': {
+    method: 'GET',
+    prepare: fixed((f) => `${NS(f)}/config`),
+    role: 'viewer',
+    status: 200,
+  },
+  'PATCH namespace config': {
+    method: 'PATCH',
+    prepare: fixed((f) => `${NS(f)}/config`, { set: { B: '1' } }),
+    role: 'admin',
+    status: 200,
+  },
+  'GET namespace secrets': {
+    method: 'GET',
+    prepare: fixed((f) => `${NS(f)}/secrets`),
+    role: 'viewer',
+    status: 200,
+  },
+  'PATCH namespace secrets': {
+    method: 'PATCH',
+    prepare: fixed((f) => `${NS(f)}/secrets`, { set: { NS_S: 's' } }),
+    role: 'admin',
+    status: 200,
+  },
+  'GET app config': { method: 'GET', prepare: fixed((f) => `${APP(f)}/config`), role: 'viewer', status: 200 },
+  'PATCH app config': {
+    method: 'PATCH',
+    prepare: fixed((f) => `${APP(f)}/config`, { set: { C: '1' } }),
+    role: 'developer',
+    status: 200,
+  },
+  'GET app secrets': {
+    method: 'GET',
+    prepare: fixed((f) => `${APP(f)}/secrets`),
+    role: 'viewer',
+    status: 200,
+  },
+  'GET app secrets revealed': {
+    method: 'GET',
+    prepare: fixed((f) => `${APP(f)}/secrets?reveal=true`),
+    role: 'admin',
+    status: 200,
+  },
+  'PATCH app secrets': {
+    method: 'PATCH',
+    prepare: fixed((f) => `${APP(f)}/secrets`, { set: { APP_S: 's' } }),
+    role: 'developer',
+    status: 200,
+  },
+  'GET app environment': {
+    method: 'GET',
+    prepare: fixed((f) => `${APP(f)}/environment`),
+    role: 'viewer',
+    status: 200,
+  },
+  'GET app environment revealed': {
+    method: 'GET',
+    prepare: fixed((f) => `${APP(f)}/environment?reveal=true`),
+    role: 'admin',
+    status: 200,
+  },
+};
+
+describe('authorization matrix', () => {
+  const fixture = {} as Fixture;
+  const tokens = {} as Record<Role | 'other-tenant', string>;
+
+  beforeAll(async () => {
+    fixture.gateway = await startTestGateway({
+      NIMBUS_RATE_LIMIT_PER_MINUTE: '100000',
+      NIMBUS_ACCESS_LOG: 'false',
+    });
+    const db = fixture.gateway.db;
+    const members = {} as Fixture['members'];
+    for (const role of ROLES) {
+      const user = await createUser(db, { email: `${role}@acme.test` });
+      members[role] = user;
+      tokens[role] = (await createApiToken(db, user.id)).token;
+    }
+    fixture.members = members;
+    // Created through the API so the tenant has a real data key for the secret routes.
+    await fixture.gateway.client(tokens.owner).POST('/v1/tenants', { body: { name: 'acme' } });
+    const acme = await db.tenant.findUniqueOrThrow({ where: { name: 'acme' } });
+    for (const role of ROLES.filter((r) => r !== 'owner')) {
+      await db.membership.create({ data: { tenantId: acme.id, userId: members[role].id, role } });
+    }
+    const namespace = await db.namespace.create({ data: { name: 'prod', tenantId: acme.id } });
+    await db.app.create({ data: { name: 'web', tenantId: acme.id, namespaceId: namespace.id } });
+    fixture.tenant = { id: acme.id, name: 'acme' };
+    fixture.namespace = { id: namespace.id, name: 'prod' };
+    fixture.app = 'web';
+
+    // The member of another tenant owns globex, with the same namespace and app names.
+    const outsider = await createUser(db, { email: 'owner@globex.test' });
+    tokens['other-tenant'] = (await createApiToken(db, outsider.id)).token;
+    await fixture.gateway.client(tokens['other-tenant']).POST('/v1/tenants', { body: { name: 'globex' } });
+    const globex = await db.tenant.findUniqueOrThrow({ where: { name: 'globex' } });
+    const globexNs = await db.namespace.create({ data: { name: 'prod', tenantId: globex.id } });
+    await db.app.create({ data: { name: 'web', tenantId: globex.id, namespaceId: globexNs.id } });
+  });
+  afterAll(() => fixture.gateway.close());
+
+  async function call(
+    testCase: Case,
+    token: string | null,
+  ): Promise<{ status: number; contentType: string | null }> {
+    const { path, body } = await testCase.prepare(fixture);
+    const response = await fetch(fixture.gateway.url + path, {
+      method: testCase.method,
+      headers: {
+        ...(token ? { Authorization: `Bearer ${token}` } : {}),
+        ...(body ? { 'Content-Type': 'application/json' } : {}),
+      },
+      ...(body ? { body: JSON.stringify(body) } : {}),
+    });
+    await response.arrayBuffer();
+    return { status: response.status, contentType: response.headers.get('content-type') };
+  }
+
+  const rows = Object.entries(CASES).flatMap(([name, testCase]) =>
+    ROLES.map(
+      (role) => [name, role, testCase, roleAtLeast(role, testCase.role) ? testCase.status : 403] as const,
+    ),
+  );
+
+  it.each(rows)('%s as %s', async (_name, role, testCase, expected) => {
+    const { status, contentType } = await call(testCase, tokens[role]);
+    expect(status).toBe(expected);
+    if (expected >= 400) expect(contentType).toMatch(/^application\/problem\+json/);
+  });
+
+  it.each(Object.entries(CASES))('%s as a member of another tenant answers 404', async (_name, testCase) => {
+    const { status, contentType } = await call(testCase, tokens['other-tenant']);
+    expect(status).toBe(404);
+    expect(contentType).toMatch(/^application\/problem\+json/);
+  });
+
+  it.each(Object.entries(CASES))('%s without a token answers 401', async (_name, testCase) => {
+    expect((await call(testCase, null)).status).toBe(401);
+  });
+
+  it("should show an outsider their own tenant's same-named app, never ours", async () => {
+    const response = await fetch(`${fixture.gateway.url}/v1/tenants/globex/namespaces/prod/apps/web`, {
+      headers: { Authorization: `Bearer ${tokens['other-tenant']}` },
+    });
+    expect(response.status).toBe(200);
+    expect(((await response.json()) as { tenant: string }).tenant).toBe('globex');
+  });
+});
