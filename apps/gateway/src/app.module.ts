@@ -14,6 +14,7 @@ import { AuditController } from './audit/audit.controller';
 import { AuditService } from './audit/audit.service';
 import {
   AppConfigController,
+  EnvironmentController,
   NamespaceConfigController,
   TenantConfigController,
 } from './config-vars/config-vars.controller';
@@ -52,6 +53,7 @@ export class AppModule {
         TenantConfigController,
         NamespaceConfigController,
         AppConfigController,
+        EnvironmentController,
         AuditController,
       ],
       providers: [

@@ -1,190 +1,126 @@
-import { Body, Controller, Get, Param, Patch, Query } from '@nestjs/common';
+import { Body, Controller, Get, Patch, Query, Req, type Type } from '@nestjs/common';
 import { ApiBearerAuth, ApiTags } from '@nestjs/swagger';
 import { ZodResponse } from 'nestjs-zod';
+import type { Request } from 'express';
+import type { Role } from '@nimbus/domain';
 import { CurrentAccess, CurrentPrincipal, RequestId, RequireRole, TenantWide } from '../auth/auth.decorators';
 import type { Principal, TenantAccess } from '../auth/principal';
 import { AppsService } from '../apps/apps.service';
 import { ConfigSetDto, EnvironmentDto, PatchConfigDto, RevealQueryDto } from './dto/config.dto';
-import { ConfigVarsService } from './config-vars.service';
+import { ConfigVarsService, type ConfigTarget } from './config-vars.service';
 
-// Config vars and secrets at each of the three scopes. Reading needs viewer; changing an app's
-// needs developer, changing a namespace's or the tenant's needs admin; revealing needs admin.
-
-@ApiTags('config')
-@ApiBearerAuth()
-@Controller('v1/tenants/:tenant')
-export class TenantConfigController {
-  constructor(private readonly config: ConfigVarsService) {}
-
-  @Get('config')
-  @RequireRole('viewer')
-  @TenantWide()
-  @ZodResponse({ status: 200, type: ConfigSetDto })
-  vars(@CurrentAccess() access: TenantAccess) {
-    return this.config.list(access, { scope: 'tenant' }, 'var', false);
-  }
-
-  @Patch('config')
-  @RequireRole('admin')
-  @TenantWide()
-  @ZodResponse({ status: 200, type: ConfigSetDto })
-  patchVars(
-    @CurrentPrincipal() p: Principal,
-    @CurrentAccess() access: TenantAccess,
-    @Body() body: PatchConfigDto,
-    @RequestId() id: string | null,
-  ) {
-    return this.config.patch(p, access, { scope: 'tenant' }, 'var', body, id);
-  }
-
-  @Get('secrets')
-  @RequireRole('viewer')
-  @TenantWide()
-  @ZodResponse({ status: 200, type: ConfigSetDto })
-  secrets(@CurrentAccess() access: TenantAccess, @Query() query: RevealQueryDto) {
-    return this.config.list(access, { scope: 'tenant' }, 'secret', query.reveal);
-  }
-
-  @Patch('secrets')
-  @RequireRole('admin')
-  @TenantWide()
-  @ZodResponse({ status: 200, type: ConfigSetDto })
-  patchSecrets(
-    @CurrentPrincipal() p: Principal,
-    @CurrentAccess() access: TenantAccess,
-    @Body() body: PatchConfigDto,
-    @RequestId() id: string | null,
-  ) {
-    return this.config.patch(p, access, { scope: 'tenant' }, 'secret', body, id);
-  }
+interface ScopeRoutes {
+  /** Names the generated class, and so the operation ids in the OpenAPI document. */
+  name: string;
+  path: string;
+  /** Reading needs viewer everywhere; writing an app's config needs developer, wider scopes admin. */
+  writeRole: Role;
+  /** Tenant-level routes are closed to tokens limited to one namespace. */
+  tenantWide: boolean;
+  target(access: TenantAccess, request: Request, apps: AppsService): Promise<ConfigTarget>;
 }
 
-@ApiTags('config')
-@ApiBearerAuth()
-@Controller('v1/tenants/:tenant/namespaces/:namespace')
-export class NamespaceConfigController {
-  constructor(private readonly config: ConfigVarsService) {}
+const noDecorator: MethodDecorator = () => undefined;
 
-  @Get('config')
-  @RequireRole('viewer')
-  @ZodResponse({ status: 200, type: ConfigSetDto })
-  vars(@CurrentAccess() access: TenantAccess) {
-    return this.config.list(access, { scope: 'namespace' }, 'var', false);
-  }
+/** The config and secrets routes of one scope; the three scopes differ only in what ScopeRoutes says. */
+function configController(scope: ScopeRoutes): Type<unknown> {
+  const Wide = scope.tenantWide ? TenantWide() : noDecorator;
 
-  @Patch('config')
-  @RequireRole('admin')
-  @ZodResponse({ status: 200, type: ConfigSetDto })
-  patchVars(
-    @CurrentPrincipal() p: Principal,
-    @CurrentAccess() access: TenantAccess,
-    @Body() body: PatchConfigDto,
-    @RequestId() id: string | null,
-  ) {
-    return this.config.patch(p, access, { scope: 'namespace' }, 'var', body, id);
-  }
+  @ApiTags('config')
+  @ApiBearerAuth()
+  @Controller(scope.path)
+  class ScopedConfigController {
+    constructor(
+      readonly config: ConfigVarsService,
+      readonly apps: AppsService,
+    ) {}
 
-  @Get('secrets')
-  @RequireRole('viewer')
-  @ZodResponse({ status: 200, type: ConfigSetDto })
-  secrets(@CurrentAccess() access: TenantAccess, @Query() query: RevealQueryDto) {
-    return this.config.list(access, { scope: 'namespace' }, 'secret', query.reveal);
-  }
+    @Get('config')
+    @RequireRole('viewer')
+    @Wide
+    @ZodResponse({ status: 200, type: ConfigSetDto })
+    async vars(@CurrentAccess() access: TenantAccess, @Req() request: Request) {
+      return this.config.list(access, await scope.target(access, request, this.apps), 'var', false);
+    }
 
-  @Patch('secrets')
-  @RequireRole('admin')
-  @ZodResponse({ status: 200, type: ConfigSetDto })
-  patchSecrets(
-    @CurrentPrincipal() p: Principal,
-    @CurrentAccess() access: TenantAccess,
-    @Body() body: PatchConfigDto,
-    @RequestId() id: string | null,
-  ) {
-    return this.config.patch(p, access, { scope: 'namespace' }, 'secret', body, id);
+    @Patch('config')
+    @RequireRole(scope.writeRole)
+    @Wide
+    @ZodResponse({ status: 200, type: ConfigSetDto })
+    async patchVars(
+      @CurrentPrincipal() principal: Principal,
+      @CurrentAccess() access: TenantAccess,
+      @Req() request: Request,
+      @Body() body: PatchConfigDto,
+      @RequestId() requestId: string | null,
+    ) {
+      return this.config.patch(principal, access, await scope.target(access, request, this.apps), 'var', body, requestId);
+    }
+
+    @Get('secrets')
+    @RequireRole('viewer')
+    @Wide
+    @ZodResponse({ status: 200, type: ConfigSetDto })
+    async secrets(@CurrentAccess() access: TenantAccess, @Req() request: Request, @Query() query: RevealQueryDto) {
+      return this.config.list(access, await scope.target(access, request, this.apps), 'secret', query.reveal);
+    }
+
+    @Patch('secrets')
+    @RequireRole(scope.writeRole)
+    @Wide
+    @ZodResponse({ status: 200, type: ConfigSetDto })
+    async patchSecrets(
+      @CurrentPrincipal() principal: Principal,
+      @CurrentAccess() access: TenantAccess,
+      @Req() request: Request,
+      @Body() body: PatchConfigDto,
+      @RequestId() requestId: string | null,
+    ) {
+      return this.config.patch(principal, access, await scope.target(access, request, this.apps), 'secret', body, requestId);
+    }
   }
+  Object.defineProperty(ScopedConfigController, 'name', { value: scope.name });
+  return ScopedConfigController;
 }
 
+export const TenantConfigController = configController({
+  name: 'TenantConfigController',
+  path: 'v1/tenants/:tenant',
+  writeRole: 'admin',
+  tenantWide: true,
+  target: async () => ({ scope: 'tenant' }),
+});
+
+export const NamespaceConfigController = configController({
+  name: 'NamespaceConfigController',
+  path: 'v1/tenants/:tenant/namespaces/:namespace',
+  writeRole: 'admin',
+  tenantWide: false,
+  target: async () => ({ scope: 'namespace' }),
+});
+
+export const AppConfigController = configController({
+  name: 'AppConfigController',
+  path: 'v1/tenants/:tenant/namespaces/:namespace/apps/:app',
+  writeRole: 'developer',
+  tenantWide: false,
+  target: async (access, request, apps) => ({ scope: 'app', app: await apps.find(access, request.params.app as string) }),
+});
+
+/** The merged environment an app's instances receive. */
 @ApiTags('config')
 @ApiBearerAuth()
 @Controller('v1/tenants/:tenant/namespaces/:namespace/apps/:app')
-export class AppConfigController {
+export class EnvironmentController {
   constructor(
     private readonly config: ConfigVarsService,
     private readonly apps: AppsService,
   ) {}
 
-  @Get('config')
-  @RequireRole('viewer')
-  @ZodResponse({ status: 200, type: ConfigSetDto })
-  async vars(@CurrentAccess() access: TenantAccess, @Param('app') name: string) {
-    return this.config.list(access, { scope: 'app', app: await this.apps.find(access, name) }, 'var', false);
-  }
-
-  @Patch('config')
-  @RequireRole('developer')
-  @ZodResponse({ status: 200, type: ConfigSetDto })
-  async patchVars(
-    @CurrentPrincipal() p: Principal,
-    @CurrentAccess() access: TenantAccess,
-    @Param('app') name: string,
-    @Body() body: PatchConfigDto,
-    @RequestId() id: string | null,
-  ) {
-    return this.config.patch(
-      p,
-      access,
-      { scope: 'app', app: await this.apps.find(access, name) },
-      'var',
-      body,
-      id,
-    );
-  }
-
-  @Get('secrets')
-  @RequireRole('viewer')
-  @ZodResponse({ status: 200, type: ConfigSetDto })
-  async secrets(
-    @CurrentAccess() access: TenantAccess,
-    @Param('app') name: string,
-    @Query() query: RevealQueryDto,
-  ) {
-    return this.config.list(
-      access,
-      { scope: 'app', app: await this.apps.find(access, name) },
-      'secret',
-      query.reveal,
-    );
-  }
-
-  @Patch('secrets')
-  @RequireRole('developer')
-  @ZodResponse({ status: 200, type: ConfigSetDto })
-  async patchSecrets(
-    @CurrentPrincipal() p: Principal,
-    @CurrentAccess() access: TenantAccess,
-    @Param('app') name: string,
-    @Body() body: PatchConfigDto,
-    @RequestId() id: string | null,
-  ) {
-    return this.config.patch(
-      p,
-      access,
-      { scope: 'app', app: await this.apps.find(access, name) },
-      'secret',
-      body,
-      id,
-    );
-  }
-
-  /** The merged environment the app's instances receive. */
   @Get('environment')
   @RequireRole('viewer')
   @ZodResponse({ status: 200, type: EnvironmentDto })
-  async environment(
-    @CurrentAccess() access: TenantAccess,
-    @Param('app') name: string,
-    @Query() query: RevealQueryDto,
-  ) {
-    return this.config.environment(access, await this.apps.find(access, name), query.reveal);
+  async environment(@CurrentAccess() access: TenantAccess, @Req() request: Request, @Query() query: RevealQueryDto) {
+    return this.config.environment(access, await this.apps.find(access, request.params.app as string), query.reveal);
   }
 }

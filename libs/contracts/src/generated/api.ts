@@ -315,7 +315,7 @@ export interface paths {
       path?: never;
       cookie?: never;
     };
-    get: operations['AppConfig_environment'];
+    get: operations['Environment_environment'];
     put?: never;
     post?: never;
     delete?: never;
@@ -1764,7 +1764,7 @@ export interface operations {
       };
     };
   };
-  AppConfig_environment: {
+  Environment_environment: {
     parameters: {
       query?: {
         /** @description Show secret values (owners and admins only) */
