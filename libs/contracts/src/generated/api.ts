@@ -393,7 +393,7 @@ export interface components {
       /** Format: uuid */
       id: string;
       email: string;
-      name: string[];
+      name: string | null;
       platformAdmin: boolean;
       /** Format: date-time */
       createdAt: string;
@@ -441,8 +441,8 @@ export interface components {
       kind: 'session' | 'api';
       /** @description The first characters of the token */
       prefix: string;
-      tenant: string[];
-      namespace: string[];
+      tenant: string | null;
+      namespace: string | null;
       role: ('owner' | 'admin' | 'developer' | 'viewer') | null;
       expiresAt: string | null;
       lastUsedAt: string | null;
@@ -460,8 +460,8 @@ export interface components {
       kind: 'session' | 'api';
       /** @description The first characters of the token */
       prefix: string;
-      tenant: string[];
-      namespace: string[];
+      tenant: string | null;
+      namespace: string | null;
       role: ('owner' | 'admin' | 'developer' | 'viewer') | null;
       expiresAt: string | null;
       lastUsedAt: string | null;
@@ -510,7 +510,7 @@ export interface components {
     };
     MemberDto_Output: {
       email: string;
-      name: string[];
+      name: string | null;
       /** @enum {string} */
       role: 'owner' | 'admin' | 'developer' | 'viewer';
       /** Format: date-time */

@@ -1,0 +1,106 @@
+import type { Command } from 'commander';
+import { appOption, defineCommand, type CliContext, type JsonOption } from '../context';
+import { CliError } from '../errors';
+import { emit, formatDate, print, printPairs, printTable } from '../output';
+import { resolveApp, type AppRef } from '../scope';
+
+interface AppOptions extends JsonOption {
+  app: string;
+}
+
+interface DestroyOptions extends AppOptions {
+  confirm?: string;
+}
+
+const NO_TARGET = 'no target set: run `nimbus target TENANT/NAMESPACE` first';
+
+export function registerAppCommands(program: Command, context: CliContext): void {
+  defineCommand(program, 'apps', 'list the apps of the target namespace').action(
+    async (options: JsonOption) => {
+      const target = context.store.target();
+      if (!target) throw new CliError(NO_TARGET);
+      const apps = await context
+        .session()
+        .call((client) =>
+          client.GET('/v1/tenants/{tenant}/namespaces/{namespace}/apps', { params: { path: target } }),
+        );
+      emit(options.json, apps, () => {
+        if (apps.length === 0) return print(`${target.tenant}/${target.namespace} has no apps.`);
+        printTable(
+          ['name', 'config version', 'created', 'updated'],
+          apps.map((app) => [
+            app.name,
+            app.configVersion,
+            formatDate(app.createdAt),
+            formatDate(app.updatedAt),
+          ]),
+        );
+      });
+    },
+  );
+
+  defineCommand(
+    program,
+    'apps:create <name>',
+    'create an app in the target namespace (or NAME as TENANT/NAMESPACE/APP)',
+  ).action(async (name: string, options: JsonOption) => {
+    const { app, ...path } = resolveApp(name, context.store.target());
+    const created = await context.session().call((client) =>
+      client.POST('/v1/tenants/{tenant}/namespaces/{namespace}/apps', {
+        params: { path },
+        body: { name: app },
+      }),
+    );
+    emit(options.json, created, () =>
+      print(`Created app ${created.name} in ${created.tenant}/${created.namespace}`),
+    );
+  });
+
+  defineCommand(program, 'apps:info', 'show an app')
+    .addOption(appOption().makeOptionMandatory())
+    .action(async (options: AppOptions) => {
+      const path = resolveApp(options.app, context.store.target());
+      const app = await context
+        .session()
+        .call((client) =>
+          client.GET('/v1/tenants/{tenant}/namespaces/{namespace}/apps/{app}', { params: { path } }),
+        );
+      emit(options.json, app, () =>
+        printPairs([
+          ['Name', app.name],
+          ['Tenant', app.tenant],
+          ['Namespace', app.namespace],
+          ['Config version', app.configVersion],
+          ['Created', formatDate(app.createdAt)],
+          ['Updated', formatDate(app.updatedAt)],
+        ]),
+      );
+    });
+
+  defineCommand(program, 'apps:destroy', 'destroy an app and its config for good')
+    .addOption(appOption().makeOptionMandatory())
+    .option('--confirm <app>', 'the app name again, to confirm')
+    .action(async (options: DestroyOptions) => {
+      const path = resolveApp(options.app, context.store.target());
+      assertConfirmed(path, options);
+      const app = await context
+        .session()
+        .call((client) =>
+          client.DELETE('/v1/tenants/{tenant}/namespaces/{namespace}/apps/{app}', { params: { path } }),
+        );
+      emit(options.json, app, () => print(`Destroyed app ${app.tenant}/${app.namespace}/${app.name}`));
+    });
+}
+
+/** As with `heroku apps:destroy`, the name must be typed again; the full reference also counts. */
+function assertConfirmed(path: AppRef, options: DestroyOptions): void {
+  const full = `${path.tenant}/${path.namespace}/${path.app}`;
+  if (options.confirm === undefined) {
+    throw new CliError(`this destroys app ${full} and its config: run again with --confirm ${path.app}`);
+  }
+  if (options.confirm !== path.app && options.confirm !== full) {
+    throw new CliError(
+      `--confirm "${options.confirm}" does not match app "${path.app}": nothing was destroyed`,
+    );
+  }
+}

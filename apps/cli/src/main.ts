@@ -1,0 +1,54 @@
+import { Command, CommanderError } from 'commander';
+import { registerAppCommands } from './commands/apps';
+import { registerAuthCommands } from './commands/auth';
+import { registerConfigCommands } from './commands/config';
+import { registerNamespaceCommands } from './commands/namespaces';
+import { registerTenantCommands } from './commands/tenants';
+import { registerTokenCommands } from './commands/tokens';
+import { ConfigStore } from './config-store';
+import { CliContext } from './context';
+import { errorLine } from './errors';
+
+export function buildProgram(context: CliContext): Command {
+  const program = new Command('nimbus')
+    .description('Nimbus: deploy and run twelve-factor apps')
+    // Errors are reported once, as one line, by run(); commander's own report is silenced.
+    .exitOverride()
+    .configureOutput({ outputError: () => undefined });
+  registerAuthCommands(program, context);
+  registerTenantCommands(program, context);
+  registerNamespaceCommands(program, context);
+  registerAppCommands(program, context);
+  registerConfigCommands(program, context);
+  registerTokenCommands(program, context);
+  return program;
+}
+
+/** Runs one command line and returns the exit status; every failure is one `error:` line on stderr. */
+export async function run(argv: string[], store: ConfigStore): Promise<number> {
+  const program = buildProgram(new CliContext(store));
+  if (argv.length <= 2) {
+    program.outputHelp();
+    return 0;
+  }
+  try {
+    await program.parseAsync(argv);
+    return 0;
+  } catch (error) {
+    // --help and friends end in a CommanderError too; the help text has already been printed.
+    if (
+      error instanceof CommanderError &&
+      (error.code.startsWith('commander.help') || error.code === 'commander.version')
+    ) {
+      return error.exitCode;
+    }
+    process.stderr.write(`${errorLine(error)}\n`);
+    return 1;
+  }
+}
+
+if (require.main === module) {
+  void run(process.argv, ConfigStore.fromEnvironment()).then((status) => {
+    process.exitCode = status;
+  });
+}
