@@ -130,7 +130,9 @@ describe('request handling', () => {
     expect(served).toEqual(committed);
     expect(served.openapi).toBe('3.1.0');
     // zod >= 4.5 writes nullable strings as type: [string, null], which Swagger misreads as an array.
-    expect(served.components.schemas.TokenDto_Output.properties.tenant).toEqual({ anyOf: [{ type: 'string' }, { type: 'null' }] });
+    expect(served.components.schemas.TokenDto_Output.properties.tenant).toEqual({
+      anyOf: [{ type: 'string' }, { type: 'null' }],
+    });
   });
 
   it('should echo a sane X-Request-Id and record it in the audit log', async () => {

@@ -54,14 +54,25 @@ function configController(scope: ScopeRoutes): Type<unknown> {
       @Body() body: PatchConfigDto,
       @RequestId() requestId: string | null,
     ) {
-      return this.config.patch(principal, access, await scope.target(access, request, this.apps), 'var', body, requestId);
+      return this.config.patch(
+        principal,
+        access,
+        await scope.target(access, request, this.apps),
+        'var',
+        body,
+        requestId,
+      );
     }
 
     @Get('secrets')
     @RequireRole('viewer')
     @Wide
     @ZodResponse({ status: 200, type: ConfigSetDto })
-    async secrets(@CurrentAccess() access: TenantAccess, @Req() request: Request, @Query() query: RevealQueryDto) {
+    async secrets(
+      @CurrentAccess() access: TenantAccess,
+      @Req() request: Request,
+      @Query() query: RevealQueryDto,
+    ) {
       return this.config.list(access, await scope.target(access, request, this.apps), 'secret', query.reveal);
     }
 
@@ -76,7 +87,14 @@ function configController(scope: ScopeRoutes): Type<unknown> {
       @Body() body: PatchConfigDto,
       @RequestId() requestId: string | null,
     ) {
-      return this.config.patch(principal, access, await scope.target(access, request, this.apps), 'secret', body, requestId);
+      return this.config.patch(
+        principal,
+        access,
+        await scope.target(access, request, this.apps),
+        'secret',
+        body,
+        requestId,
+      );
     }
   }
   Object.defineProperty(ScopedConfigController, 'name', { value: scope.name });
@@ -104,7 +122,10 @@ export const AppConfigController = configController({
   path: 'v1/tenants/:tenant/namespaces/:namespace/apps/:app',
   writeRole: 'developer',
   tenantWide: false,
-  target: async (access, request, apps) => ({ scope: 'app', app: await apps.find(access, request.params.app as string) }),
+  target: async (access, request, apps) => ({
+    scope: 'app',
+    app: await apps.find(access, request.params.app as string),
+  }),
 });
 
 /** The merged environment an app's instances receive. */
@@ -120,7 +141,15 @@ export class EnvironmentController {
   @Get('environment')
   @RequireRole('viewer')
   @ZodResponse({ status: 200, type: EnvironmentDto })
-  async environment(@CurrentAccess() access: TenantAccess, @Req() request: Request, @Query() query: RevealQueryDto) {
-    return this.config.environment(access, await this.apps.find(access, request.params.app as string), query.reveal);
+  async environment(
+    @CurrentAccess() access: TenantAccess,
+    @Req() request: Request,
+    @Query() query: RevealQueryDto,
+  ) {
+    return this.config.environment(
+      access,
+      await this.apps.find(access, request.params.app as string),
+      query.reveal,
+    );
   }
 }
