@@ -45,10 +45,13 @@ ensure_redis() {
   exit 1
 }
 
-# npm ci when node_modules is missing or older than the lockfile (always in CI).
+# Installs npm packages when node_modules is missing or older than the lockfile (always in CI).
+# `npm install`, not `npm ci`: the registry reachable here serves no other platform's native
+# binaries (@swc/core-darwin-arm64 and the like answer 404), so no lockfile written here can list
+# them, and `npm ci` refuses such a lockfile. `npm install` still installs the locked versions.
 ensure_node_modules() {
   if [ -n "${CI:-}" ] || [ ! -f node_modules/.package-lock.json ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
     say "installing npm packages"
-    npm ci --no-audit --no-fund --loglevel=error
+    npm install --no-audit --no-fund --loglevel=error
   fi
 }
