@@ -135,6 +135,24 @@ describe('tokens', () => {
     expect(ttl).toBeLessThanOrEqual(12 * 3_600_000);
     const whoami = await gateway.client(ok.data!.token).GET('/v1/whoami');
     expect(whoami.data!.token.kind).toBe('session');
+    const audit = await gateway.db.auditEntry.findFirstOrThrow({
+      where: { action: 'session.create', actorUserId: user.id },
+    });
+    expect(audit.targetName).toBe(ok.data!.token.slice(0, 10));
+  });
+
+  it('should record when a token was last used', async () => {
+    const created = await gateway.client(ownerToken).POST('/v1/tokens', { body: { name: 'used' } });
+    expect(created.data!.lastUsedAt).toBeNull();
+    await status(created.data!.token);
+    // Last-used is written after the response, off the request's path.
+    let lastUsedAt: Date | null = null;
+    for (let attempt = 0; attempt < 50 && !lastUsedAt; attempt++) {
+      lastUsedAt = (await gateway.db.apiToken.findUniqueOrThrow({ where: { id: created.data!.id } }))
+        .lastUsedAt;
+      if (!lastUsedAt) await new Promise((resolve) => setTimeout(resolve, 20));
+    }
+    expect(lastUsedAt!.getTime()).toBeGreaterThan(Date.now() - 10_000);
   });
 
   it('should let only platform administrators create users', async () => {

@@ -64,19 +64,29 @@ export class TokensService {
     };
   }
 
-  /** A session token for a person who just proved their password. */
-  async createSession(userId: string): Promise<{ token: string; expiresAt: Date }> {
+  /** A session token for a person who just proved their password; logins are audited at platform level. */
+  async createSession(userId: string, requestId: string | null): Promise<{ token: string; expiresAt: Date }> {
     const token = generateApiToken();
     const expiresAt = new Date(Date.now() + this.config.NIMBUS_SESSION_TTL);
-    await this.prisma.client.apiToken.create({
-      data: {
-        userId,
-        name: 'login',
-        kind: 'session',
-        tokenHash: hashApiToken(token),
-        prefix: tokenDisplayPrefix(token),
-        expiresAt,
-      },
+    await this.prisma.client.$transaction(async (tx) => {
+      const session = await tx.apiToken.create({
+        data: {
+          userId,
+          name: 'login',
+          kind: 'session',
+          tokenHash: hashApiToken(token),
+          prefix: tokenDisplayPrefix(token),
+          expiresAt,
+        },
+      });
+      await new AuditRepository(tx).record(null, {
+        actorUserId: userId,
+        actorToken: null,
+        action: 'session.create',
+        targetType: 'token',
+        targetName: session.prefix,
+        requestId,
+      });
     });
     return { token, expiresAt };
   }

@@ -1,8 +1,7 @@
-import { Body, Controller, Get, Post, UseGuards } from '@nestjs/common';
+import { Body, Controller, Get, Post, Req, UseGuards } from '@nestjs/common';
 import { ApiBearerAuth, ApiBody, ApiTags } from '@nestjs/swagger';
 import { ZodResponse } from 'nestjs-zod';
 import type { Request } from 'express';
-import { Req } from '@nestjs/common';
 import { CurrentPrincipal, Public, RequestId } from '../auth/auth.decorators';
 import { LocalAuthGuard } from '../auth/local-auth.guard';
 import type { Principal } from '../auth/principal';
@@ -24,9 +23,9 @@ export class UsersController {
   @Post('auth/login')
   @ApiBody({ type: LoginDto })
   @ZodResponse({ status: 201, type: SessionDto })
-  async login(@Req() request: Request, @Body() _body: LoginDto) {
+  async login(@Req() request: Request, @Body() _body: LoginDto, @RequestId() requestId: string | null) {
     const user = request.user as AuthenticatedUser;
-    const session = await this.tokens.createSession(user.id);
+    const session = await this.tokens.createSession(user.id, requestId);
     return { token: session.token, expiresAt: session.expiresAt.toISOString() };
   }
 
