@@ -4,6 +4,7 @@ import { PassportModule } from '@nestjs/passport';
 import { ZodSerializerInterceptor, ZodValidationPipe } from 'nestjs-zod';
 import type { Logger } from '@nimbus/logging';
 import { AccessService } from './auth/access.service';
+import { AuthCacheService } from './auth/auth-cache.service';
 import { BearerAuthGuard } from './auth/bearer-auth.guard';
 import { BearerStrategy } from './auth/bearer.strategy';
 import { LocalStrategy } from './auth/local.strategy';
@@ -63,6 +64,7 @@ export class AppModule {
         RedisService,
         MetricsService,
         KeyringService,
+        AuthCacheService,
         AccessService,
         AuditService,
         TokensService,

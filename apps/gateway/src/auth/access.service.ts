@@ -1,9 +1,10 @@
 import { Injectable } from '@nestjs/common';
-import { NamespaceRepository, tenantScope } from '@nimbus/db';
-import { weakerRole } from '@nimbus/domain';
+import { tenantScope } from '@nimbus/db';
+import { weakerRole, type Role } from '@nimbus/domain';
 import { notFound } from '../common/problem';
 import { PrismaService } from '../infra/prisma.service';
-import type { Principal, TenantAccess } from './principal';
+import { AuthCacheService } from './auth-cache.service';
+import type { Principal, ResourceRef, TenantAccess } from './principal';
 
 /**
  * The single place where a tenant name from a URL becomes a tenant the caller may act in. A
@@ -12,24 +13,50 @@ import type { Principal, TenantAccess } from './principal';
  */
 @Injectable()
 export class AccessService {
-  constructor(private readonly prisma: PrismaService) {}
+  constructor(
+    private readonly prisma: PrismaService,
+    private readonly cache: AuthCacheService,
+  ) {}
 
-  async resolve(principal: Principal, tenantName: string, namespaceName?: string): Promise<TenantAccess> {
-    const membership = await this.prisma.client.membership.findFirst({
-      where: { userId: principal.user.id, tenant: { name: tenantName } },
-      include: { tenant: true },
-    });
-    if (!membership || (principal.token.tenantId && principal.token.tenantId !== membership.tenantId)) {
+  async resolve(
+    principal: Principal,
+    tenantName: string,
+    namespaceName: string | undefined,
+    epoch: string | null,
+  ): Promise<TenantAccess> {
+    const membership = await this.cache.remember(`member:${principal.user.id}:${tenantName}`, epoch, () =>
+      this.membership(principal.user.id, tenantName),
+    );
+    if (!membership || (principal.token.tenantId && principal.token.tenantId !== membership.tenant.id)) {
       throw notFound('tenant', tenantName);
     }
-    const scope = tenantScope(membership.tenantId);
+    const scope = tenantScope(membership.tenant.id);
     const role = weakerRole(membership.role, principal.token.role);
     if (namespaceName === undefined) return { scope, tenant: membership.tenant, role, namespace: null };
 
-    const namespace = await new NamespaceRepository(this.prisma.client).findByName(scope, namespaceName);
+    const namespace = await this.cache.remember(
+      `namespace:${membership.tenant.id}:${namespaceName}`,
+      epoch,
+      () =>
+        this.prisma.client.namespace.findUnique({
+          where: { tenantId_name: { tenantId: membership.tenant.id, name: namespaceName } },
+          select: { id: true, name: true },
+        }),
+    );
     if (!namespace || (principal.token.namespaceId && principal.token.namespaceId !== namespace.id)) {
       throw notFound('namespace', namespaceName);
     }
     return { scope, tenant: membership.tenant, role, namespace };
+  }
+
+  private async membership(
+    userId: string,
+    tenantName: string,
+  ): Promise<{ tenant: ResourceRef; role: Role } | null> {
+    const row = await this.prisma.client.membership.findFirst({
+      where: { userId, tenant: { name: tenantName } },
+      select: { role: true, tenant: { select: { id: true, name: true } } },
+    });
+    return row ? { tenant: row.tenant, role: row.role } : null;
   }
 }

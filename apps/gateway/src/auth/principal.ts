@@ -1,5 +1,5 @@
 import type { Role } from '@nimbus/domain';
-import type { TenantScope, Namespace, Tenant } from '@nimbus/db';
+import type { TenantScope } from '@nimbus/db';
 
 /** Who is calling: the user, and the token that proves it with the limits it carries. */
 export interface Principal {
@@ -15,13 +15,21 @@ export interface Principal {
   };
 }
 
-/** What the principal may do inside the tenant (and namespace) a request addresses. */
+export interface ResourceRef {
+  id: string;
+  name: string;
+}
+
+/**
+ * What the principal may do inside the tenant (and namespace) a request addresses. References
+ * only: these facts are cached, so anything shown to the caller is read fresh by the handler.
+ */
 export interface TenantAccess {
   scope: TenantScope;
-  tenant: Tenant;
+  tenant: ResourceRef;
   /** The membership role capped by the token's role. */
   role: Role;
-  namespace: Namespace | null;
+  namespace: ResourceRef | null;
 }
 
 declare module 'express' {
@@ -29,5 +37,7 @@ declare module 'express' {
     principal?: Principal;
     access?: TenantAccess;
     requestId?: string;
+    /** The auth cache epoch read when the request was authenticated (null: cache bypassed). */
+    authEpoch?: string | null;
   }
 }

@@ -27,7 +27,7 @@ export class TenantAccessGuard implements CanActivate {
     if (!principal || !tenant)
       throw new Error(`route ${request.path} declares a role but has no :tenant parameter`);
 
-    const access = await this.access.resolve(principal, tenant, namespace);
+    const access = await this.access.resolve(principal, tenant, namespace, request.authEpoch ?? null);
     if (!roleAtLeast(access.role, required)) {
       throw forbidden(
         `this action needs the ${required} role in tenant "${tenant}"; you have ${access.role}`,

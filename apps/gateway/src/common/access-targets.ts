@@ -1,8 +1,7 @@
-import type { Namespace } from '@nimbus/db';
-import type { TenantAccess } from '../auth/principal';
+import type { ResourceRef, TenantAccess } from '../auth/principal';
 
 /** The namespace the guard resolved from `:namespace`; routes without one never call this. */
-export function requireNamespace(access: TenantAccess): Namespace {
+export function requireNamespace(access: TenantAccess): ResourceRef {
   if (!access.namespace) throw new Error('route has no :namespace parameter');
   return access.namespace;
 }

@@ -13,7 +13,7 @@ import {
 import { mergeEnvironment, roleAtLeast } from '@nimbus/domain';
 import { conflict, forbidden } from '../common/problem';
 import { requireNamespace } from '../common/access-targets';
-import { KeyringService } from '../infra/keyring.service';
+import { KeyringService, type TenantKey } from '../infra/keyring.service';
 import { PrismaService } from '../infra/prisma.service';
 import { AuditService } from '../audit/audit.service';
 import type { Principal, TenantAccess } from '../auth/principal';
@@ -39,10 +39,11 @@ export class ConfigVarsService {
       this.owner(access, target),
       kind,
     );
+    const tenantKey = reveal ? await this.tenantKey(this.prisma.client, access) : null;
     return {
       scope: target.scope,
-      configVersion: this.currentVersion(access, target),
-      entries: entries.map((entry) => this.present(access, entry, reveal)),
+      configVersion: await this.readVersion(this.prisma.client, access, target),
+      entries: entries.map((entry) => this.present(entry, tenantKey)),
     };
   }
 
@@ -75,21 +76,21 @@ export class ConfigVarsService {
           );
         }
       }
+      const tenantKey = kind === 'secret' ? await this.tenantKey(tx, access) : null;
       for (const [key, value] of Object.entries(change.set ?? {})) {
         await repository.upsert(access.scope, owner, {
           key,
           kind,
           value: kind === 'var' ? value : null,
-          ciphertext:
-            kind === 'secret'
-              ? new Uint8Array(
-                  this.keyring.seal(
-                    access.tenant,
-                    { tenantId: access.tenant.id, scopeId: this.ownerId(access, target), key },
-                    value,
-                  ),
-                )
-              : null,
+          ciphertext: tenantKey
+            ? new Uint8Array(
+                this.keyring.seal(
+                  tenantKey,
+                  { tenantId: tenantKey.id, scopeId: this.ownerId(access, target), key },
+                  value,
+                ),
+              )
+            : null,
         });
       }
       const removed = unsetKeys.length ? await repository.remove(access.scope, owner, unsetKeys) : 0;
@@ -115,7 +116,7 @@ export class ConfigVarsService {
     return {
       scope: target.scope,
       configVersion: version,
-      entries: entries.map((entry) => this.present(access, entry, false)),
+      entries: entries.map((entry) => this.present(entry, null)),
     };
   }
 
@@ -127,6 +128,7 @@ export class ConfigVarsService {
       app.namespaceId,
       app.id,
     );
+    const tenantKey = reveal ? await this.tenantKey(this.prisma.client, access) : null;
     const merged = mergeEnvironment(
       entries.map((entry) => ({
         key: entry.key,
@@ -139,26 +141,34 @@ export class ConfigVarsService {
       app: app.name,
       configVersion: app.configVersion,
       entries: merged.map(({ value: entry, overrides }) => ({
-        ...this.present(access, entry, reveal),
+        ...this.present(entry, tenantKey),
         overrides,
       })),
     };
   }
 
-  private present(access: TenantAccess, entry: ConfigEntry, reveal: boolean) {
+  /** A secret's value is shown only when the tenant's key was loaded, i.e. when revealing. */
+  private present(entry: ConfigEntry, tenantKey: TenantKey | null) {
     const secret = entry.kind === 'secret';
     let value = entry.value;
     if (secret) {
       value =
-        reveal && entry.ciphertext
+        tenantKey && entry.ciphertext
           ? this.keyring.open(
-              access.tenant,
-              { tenantId: access.tenant.id, scopeId: entry.scopeId, key: entry.key },
+              tenantKey,
+              { tenantId: tenantKey.id, scopeId: entry.scopeId, key: entry.key },
               entry.ciphertext,
             )
           : null;
     }
     return { key: entry.key, value, secret, scope: entry.scope, updatedAt: entry.updatedAt.toISOString() };
+  }
+
+  private tenantKey(db: Db, access: TenantAccess): Promise<TenantKey> {
+    return db.tenant.findUniqueOrThrow({
+      where: { id: access.scope.tenantId },
+      select: { id: true, wrappedDataKey: true, masterKeyId: true },
+    });
   }
 
   private assertMayReveal(access: TenantAccess, reveal: boolean): void {
@@ -183,11 +193,6 @@ export class ConfigVarsService {
     if (target.scope === 'tenant') return access.tenant.name;
     const namespace = requireNamespace(access).name;
     return target.scope === 'namespace' ? namespace : `${namespace}/${target.app.name}`;
-  }
-
-  private currentVersion(access: TenantAccess, target: ConfigTarget): number {
-    if (target.scope === 'tenant') return access.tenant.configVersion;
-    return target.scope === 'namespace' ? requireNamespace(access).configVersion : target.app.configVersion;
   }
 
   private async bumpVersions(tx: Db, access: TenantAccess, target: ConfigTarget): Promise<void> {

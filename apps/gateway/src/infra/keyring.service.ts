@@ -10,6 +10,9 @@ export interface SecretLocation {
   key: string;
 }
 
+/** The tenant row's columns that envelope encryption needs. */
+export type TenantKey = Pick<Tenant, 'id' | 'wrappedDataKey' | 'masterKeyId'>;
+
 const locationContext = ({ tenantId, scopeId, key }: SecretLocation) =>
   `nimbus:secret:${tenantId}:${scopeId}:${key}`;
 
@@ -28,23 +31,15 @@ export class KeyringService {
     return this.keyring.wrap(generateDataKey());
   }
 
-  seal(
-    tenant: Pick<Tenant, 'id' | 'wrappedDataKey' | 'masterKeyId'>,
-    location: SecretLocation,
-    plaintext: string,
-  ): Buffer {
+  seal(tenant: TenantKey, location: SecretLocation, plaintext: string): Buffer {
     return sealValue(this.dataKey(tenant), Buffer.from(plaintext, 'utf8'), locationContext(location));
   }
 
-  open(
-    tenant: Pick<Tenant, 'id' | 'wrappedDataKey' | 'masterKeyId'>,
-    location: SecretLocation,
-    sealed: Uint8Array,
-  ): string {
+  open(tenant: TenantKey, location: SecretLocation, sealed: Uint8Array): string {
     return openValue(this.dataKey(tenant), Buffer.from(sealed), locationContext(location)).toString('utf8');
   }
 
-  private dataKey(tenant: Pick<Tenant, 'id' | 'wrappedDataKey' | 'masterKeyId'>): Buffer {
+  private dataKey(tenant: TenantKey): Buffer {
     const cacheKey = `${tenant.id}:${tenant.masterKeyId}`;
     let key = this.dataKeys.get(cacheKey);
     if (!key) {

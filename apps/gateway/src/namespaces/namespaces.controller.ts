@@ -5,7 +5,7 @@ import { CurrentAccess, CurrentPrincipal, RequestId, RequireRole, TenantWide } f
 import type { Principal, TenantAccess } from '../auth/principal';
 import { requireNamespace } from '../common/access-targets';
 import { CreateNamespaceDto, NamespaceDto, NamespaceListDto, UpdateNamespaceDto } from './dto/namespace.dto';
-import { NamespacesService, presentNamespace } from './namespaces.service';
+import { NamespacesService } from './namespaces.service';
 
 @ApiTags('namespaces')
 @ApiBearerAuth()
@@ -37,7 +37,7 @@ export class NamespacesController {
   @RequireRole('viewer')
   @ZodResponse({ status: 200, type: NamespaceDto })
   get(@CurrentAccess() access: TenantAccess) {
-    return presentNamespace(requireNamespace(access), access.tenant.name);
+    return this.namespaces.get(access, requireNamespace(access));
   }
 
   @Patch(':namespace')

@@ -1,9 +1,10 @@
 import { Injectable } from '@nestjs/common';
 import { AuditRepository, NamespaceRepository, type Namespace } from '@nimbus/db';
-import { conflict } from '../common/problem';
+import { conflict, notFound } from '../common/problem';
 import { PrismaService } from '../infra/prisma.service';
 import { AuditService } from '../audit/audit.service';
-import type { Principal, TenantAccess } from '../auth/principal';
+import { AuthCacheService } from '../auth/auth-cache.service';
+import type { Principal, ResourceRef, TenantAccess } from '../auth/principal';
 import type { CreateNamespaceDto, UpdateNamespaceDto } from './dto/namespace.dto';
 
 export const presentNamespace = (namespace: Namespace, tenantName: string) => ({
@@ -31,7 +32,14 @@ export class NamespacesService {
   constructor(
     private readonly prisma: PrismaService,
     private readonly audit: AuditService,
+    private readonly cache: AuthCacheService,
   ) {}
+
+  async get(access: TenantAccess, namespace: ResourceRef) {
+    const row = await new NamespaceRepository(this.prisma.client).findById(access.scope, namespace.id);
+    if (!row) throw notFound('namespace', namespace.name);
+    return presentNamespace(row, access.tenant.name);
+  }
 
   /** A token limited to one namespace lists only that one. */
   async list(principal: Principal, access: TenantAccess) {
@@ -49,27 +57,29 @@ export class NamespacesService {
     requestId: string | null,
   ) {
     const { name, ...quota } = request;
-    return this.prisma.client.$transaction(async (tx) => {
-      const namespaces = new NamespaceRepository(tx);
-      if (await namespaces.findByName(access.scope, name)) {
-        throw conflict(
-          'namespace/exists',
-          `namespace "${name}" already exists in tenant "${access.tenant.name}"`,
+    return this.cache.invalidating(
+      this.prisma.client.$transaction(async (tx) => {
+        const namespaces = new NamespaceRepository(tx);
+        if (await namespaces.findByName(access.scope, name)) {
+          throw conflict(
+            'namespace/exists',
+            `namespace "${name}" already exists in tenant "${access.tenant.name}"`,
+          );
+        }
+        const namespace = await namespaces.create(access.scope, name, quota);
+        await new AuditRepository(tx).record(
+          access.scope,
+          this.audit.entry(principal, requestId, 'namespace.create', 'namespace', name, quotaDetails(quota)),
         );
-      }
-      const namespace = await namespaces.create(access.scope, name, quota);
-      await new AuditRepository(tx).record(
-        access.scope,
-        this.audit.entry(principal, requestId, 'namespace.create', 'namespace', name, quotaDetails(quota)),
-      );
-      return presentNamespace(namespace, access.tenant.name);
-    });
+        return presentNamespace(namespace, access.tenant.name);
+      }),
+    );
   }
 
   async update(
     principal: Principal,
     access: TenantAccess,
-    namespace: Namespace,
+    namespace: ResourceRef,
     quota: UpdateNamespaceDto,
     requestId: string | null,
   ) {
@@ -91,21 +101,28 @@ export class NamespacesService {
   }
 
   /** Refuses while the namespace still has apps: deleting apps is a decision to make one by one. */
-  async destroy(principal: Principal, access: TenantAccess, namespace: Namespace, requestId: string | null) {
-    return this.prisma.client.$transaction(async (tx) => {
-      const namespaces = new NamespaceRepository(tx);
-      const apps = await namespaces.countApps(access.scope, namespace.id);
-      if (apps > 0)
-        throw conflict(
-          'namespace/not_empty',
-          `namespace "${namespace.name}" still has ${apps} app(s); destroy them first`,
+  async destroy(
+    principal: Principal,
+    access: TenantAccess,
+    namespace: ResourceRef,
+    requestId: string | null,
+  ) {
+    return this.cache.invalidating(
+      this.prisma.client.$transaction(async (tx) => {
+        const namespaces = new NamespaceRepository(tx);
+        const apps = await namespaces.countApps(access.scope, namespace.id);
+        if (apps > 0)
+          throw conflict(
+            'namespace/not_empty',
+            `namespace "${namespace.name}" still has ${apps} app(s); destroy them first`,
+          );
+        const deleted = await namespaces.delete(access.scope, namespace.id);
+        await new AuditRepository(tx).record(
+          access.scope,
+          this.audit.entry(principal, requestId, 'namespace.delete', 'namespace', namespace.name),
         );
-      await namespaces.delete(access.scope, namespace.id);
-      await new AuditRepository(tx).record(
-        access.scope,
-        this.audit.entry(principal, requestId, 'namespace.delete', 'namespace', namespace.name),
-      );
-      return presentNamespace(namespace, access.tenant.name);
-    });
+        return presentNamespace(deleted, access.tenant.name);
+      }),
+    );
   }
 }

@@ -5,6 +5,7 @@ import { roleAtLeast, weakerRole, type Role } from '@nimbus/domain';
 import { ProblemException, forbidden, notFound } from '../common/problem';
 import { GATEWAY_CONFIG, type GatewayConfig } from '../gateway.config';
 import { PrismaService } from '../infra/prisma.service';
+import { AuthCacheService } from '../auth/auth-cache.service';
 import type { Principal } from '../auth/principal';
 import { expiryToMs, type CreateTokenDto } from './dto/token.dto';
 
@@ -12,6 +13,14 @@ import { expiryToMs, type CreateTokenDto } from './dto/token.dto';
 const LAST_USED_RESOLUTION_MS = 60_000;
 
 type TokenRow = ApiToken & { tenant: Tenant | null; namespace: Namespace | null };
+
+/** What the auth cache keeps per token; expiry is checked on every use. */
+interface KnownToken {
+  principal: Principal;
+  expiresAt: number | null;
+  /** When last-used was last written, so it is written at most once a minute. */
+  lastUsedAt: number | null;
+}
 
 export function presentToken(row: TokenRow) {
   return {
@@ -33,34 +42,49 @@ export function presentToken(row: TokenRow) {
 export class TokensService {
   constructor(
     private readonly prisma: PrismaService,
+    private readonly cache: AuthCacheService,
     @Inject(GATEWAY_CONFIG) private readonly config: GatewayConfig,
   ) {}
 
   /** The principal a bearer token stands for, or null when it is unknown, expired or revoked. */
-  async authenticate(token: string): Promise<Principal | null> {
+  async authenticate(token: string, epoch: string | null): Promise<Principal | null> {
     if (!looksLikeApiToken(token)) return null;
-    const row = await this.prisma.client.apiToken.findUnique({
-      where: { tokenHash: hashApiToken(token) },
-      include: { user: true },
-    });
+    const hash = hashApiToken(token);
+    const known = await this.cache.remember(`token:${Buffer.from(hash).toString('hex')}`, epoch, () =>
+      this.load(hash),
+    );
     const now = Date.now();
-    if (!row || row.revokedAt || (row.expiresAt && row.expiresAt.getTime() <= now)) return null;
-    if (!row.lastUsedAt || now - row.lastUsedAt.getTime() > LAST_USED_RESOLUTION_MS) {
+    if (!known || (known.expiresAt !== null && known.expiresAt <= now)) return null;
+    if (known.lastUsedAt === null || now - known.lastUsedAt > LAST_USED_RESOLUTION_MS) {
+      known.lastUsedAt = now;
       // Best effort: a lost update only makes last-used a minute staler.
       void this.prisma.client.apiToken
-        .update({ where: { id: row.id }, data: { lastUsedAt: new Date(now) } })
+        .update({ where: { id: known.principal.token.id }, data: { lastUsedAt: new Date(now) } })
         .catch(() => undefined);
     }
+    return known.principal;
+  }
+
+  private async load(tokenHash: Uint8Array<ArrayBuffer>): Promise<KnownToken | null> {
+    const row = await this.prisma.client.apiToken.findUnique({
+      where: { tokenHash },
+      include: { user: true },
+    });
+    if (!row || row.revokedAt) return null;
     return {
-      user: { id: row.user.id, email: row.user.email, isPlatformAdmin: row.user.isPlatformAdmin },
-      token: {
-        id: row.id,
-        kind: row.kind,
-        prefix: row.prefix,
-        tenantId: row.tenantId,
-        namespaceId: row.namespaceId,
-        role: row.role,
+      principal: {
+        user: { id: row.user.id, email: row.user.email, isPlatformAdmin: row.user.isPlatformAdmin },
+        token: {
+          id: row.id,
+          kind: row.kind,
+          prefix: row.prefix,
+          tenantId: row.tenantId,
+          namespaceId: row.namespaceId,
+          role: row.role,
+        },
       },
+      expiresAt: row.expiresAt?.getTime() ?? null,
+      lastUsedAt: row.lastUsedAt?.getTime() ?? null,
     };
   }
 
@@ -191,7 +215,7 @@ export class TokensService {
     return rows.map(presentToken);
   }
 
-  /** Revocation takes effect on the next request: authentication reads the row every time. */
+  /** Revocation takes effect on the next request, on every gateway: it invalidates the auth cache. */
   async revoke(principal: Principal, id: string, requestId: string | null) {
     const row = await this.prisma.client.apiToken.findFirst({
       where: {
@@ -202,21 +226,24 @@ export class TokensService {
       include: { tenant: true, namespace: true },
     });
     if (!row) throw notFound('token', id);
-    return this.prisma.client.$transaction(async (tx) => {
-      const revoked = await tx.apiToken.update({
-        where: { id },
-        data: { revokedAt: row.revokedAt ?? new Date() },
-        include: { tenant: true, namespace: true },
-      });
-      await new AuditRepository(tx).record(row.tenantId ? tenantScope(row.tenantId) : null, {
-        actorUserId: principal.user.id,
-        actorToken: principal.token.prefix,
-        action: 'token.revoke',
-        targetType: 'token',
-        targetName: row.prefix,
-        requestId,
-      });
-      return presentToken(revoked);
-    });
+    const revoked = await this.cache.invalidating(
+      this.prisma.client.$transaction(async (tx) => {
+        const updated = await tx.apiToken.update({
+          where: { id },
+          data: { revokedAt: row.revokedAt ?? new Date() },
+          include: { tenant: true, namespace: true },
+        });
+        await new AuditRepository(tx).record(row.tenantId ? tenantScope(row.tenantId) : null, {
+          actorUserId: principal.user.id,
+          actorToken: principal.token.prefix,
+          action: 'token.revoke',
+          targetType: 'token',
+          targetName: row.prefix,
+          requestId,
+        });
+        return updated;
+      }),
+    );
+    return presentToken(revoked);
   }
 }

@@ -15,6 +15,10 @@ export class NamespaceRepository {
     });
   }
 
+  findById(scope: TenantScope, id: string): Promise<Namespace | null> {
+    return this.db.namespace.findUnique({ where: { id_tenantId: { id, tenantId: scope.tenantId } } });
+  }
+
   findByName(scope: TenantScope, name: string): Promise<Namespace | null> {
     return this.db.namespace.findUnique({ where: { tenantId_name: { tenantId: scope.tenantId, name } } });
   }
