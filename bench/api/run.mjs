@@ -3,7 +3,7 @@
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { setMaxListeners } from 'node:events';
-import { closeSync, existsSync, mkdirSync, openSync, readFileSync, rmSync } from 'node:fs';
+import { closeSync, existsSync, mkdirSync, openSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import http from 'node:http';
 import { createRequire } from 'node:module';
 import net from 'node:net';
@@ -46,11 +46,14 @@ const LOOP_SAMPLE_MS = 10;
 const args = process.argv.slice(2);
 const asJson = args.includes('--json');
 const profileArg = args.find((arg) => arg === '--cpu-prof' || arg.startsWith('--cpu-prof='));
+const workersArg = args.find((arg) => /^--workers=\d+$/.test(arg));
+// NIMBUS_GATEWAY_WORKERS: gateway processes sharing the port (1 = a single process).
+const WORKERS = workersArg ? Number(workersArg.split('=')[1]) : 1;
 const profileDir = profileArg && (profileArg.split('=')[1] || join(os.tmpdir(), 'nimbus-bench-profiles'));
-const unknown = args.filter((arg) => arg !== '--json' && arg !== profileArg);
+const unknown = args.filter((arg) => arg !== '--json' && arg !== profileArg && arg !== workersArg);
 if (unknown.length) {
   process.stderr.write(
-    `usage: node bench/api/run.mjs [--json] [--cpu-prof[=DIR]]\nunknown: ${unknown.join(' ')}\n`,
+    `usage: node bench/api/run.mjs [--json] [--cpu-prof[=DIR]] [--workers=N]\nunknown: ${unknown.join(' ')}\n`,
   );
   process.exit(2);
 }
@@ -109,11 +112,25 @@ function freePort() {
   });
 }
 
-/** CPU seconds the gateway has used, all threads (Linux only; NaN elsewhere). */
+/** utime + stime of one process, all threads, in seconds (USER_HZ is 100 on Linux), and its parent. */
+function processCpu(pid) {
+  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
+  return { ppid: Number(fields[1]), seconds: (Number(fields[11]) + Number(fields[12])) / 100 };
+}
+
+/** CPU seconds the gateway and its worker processes have used (Linux only; NaN elsewhere). */
 function gatewayCpuSeconds() {
   try {
-    const fields = readFileSync(`/proc/${gateway.pid}/stat`, 'utf8').split(') ')[1].split(' ');
-    return (Number(fields[11]) + Number(fields[12])) / 100; // utime + stime, in USER_HZ (100 on Linux)
+    let total = processCpu(gateway.pid).seconds;
+    for (const entry of readdirSync('/proc').filter((name) => /^\d+$/.test(name))) {
+      try {
+        const { ppid, seconds } = processCpu(entry);
+        if (ppid === gateway.pid) total += seconds;
+      } catch {
+        // The process ended while we looked.
+      }
+    }
+    return total;
   } catch {
     return NaN;
   }
@@ -156,6 +173,7 @@ async function startGateway() {
       NIMBUS_RATE_LIMIT_PER_MINUTE: String(RATE_LIMIT_PER_MINUTE),
       NIMBUS_DB_POOL_SIZE: String(DB_POOL_SIZE),
       NIMBUS_ACCESS_LOG: 'true',
+      NIMBUS_GATEWAY_WORKERS: String(WORKERS),
       LOG_LEVEL: 'info',
       ...(profilePath && { NIMBUS_BENCH_PROFILE: profilePath }),
     },
@@ -435,6 +453,7 @@ async function main() {
       logLevel: 'info',
       rateLimitPerMinute: RATE_LIMIT_PER_MINUTE,
       dbPoolSize: DB_POOL_SIZE,
+      workers: WORKERS,
     },
     // The histogram records whole sampling intervals: the delay is what exceeds one.
     loadGeneratorLoopDelayP99Ms: +(loopDelay.percentile(99) / 1e6 - LOOP_SAMPLE_MS).toFixed(2),
@@ -456,7 +475,7 @@ async function main() {
   );
   say(`CPU busy in the second before the run: ${busyBefore}% (anything but a few percent skews the figures)`);
   say(
-    `gateway: access log ON (${accessLogLines} request lines, to a temp file), LOG_LEVEL=info, DB pool ${DB_POOL_SIZE}, rate limiter ON`,
+    `gateway: ${WORKERS} process(es), access log ON (${accessLogLines} request lines, to a temp file), LOG_LEVEL=info, DB pool ${DB_POOL_SIZE} each, rate limiter ON`,
   );
   say(
     "latency: fixed rate from each request's scheduled time (queueing included); unthrottled from its actual send",

@@ -44,6 +44,8 @@ export const gatewayConfigSchema = z.object({
     .default('256kb'),
   NIMBUS_DB_POOL_SIZE: z.coerce.number().int().min(1).max(200).default(10),
   NIMBUS_ACCESS_LOG: booleanFromEnv().default(true),
+  /** Processes serving the one port; more than one uses more of the machine's cores. */
+  NIMBUS_GATEWAY_WORKERS: z.coerce.number().int().min(1).max(64).default(1),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace']).default('info'),
 });
 

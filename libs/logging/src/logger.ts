@@ -39,7 +39,7 @@ export function createLogger({ service, level = 'info', destination }: LoggerOpt
   return pino(
     {
       level,
-      base: { service },
+      base: { service, pid: process.pid },
       timestamp: pino.stdTimeFunctions.isoTime,
       formatters: { level: (label) => ({ level: label }) },
       redact: { paths: REDACTED_PATHS, censor: '[redacted]' },
