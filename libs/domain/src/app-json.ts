@@ -1,0 +1,81 @@
+import { z } from 'zod';
+import { configKey } from './config-keys';
+
+/**
+ * The parts of Heroku's app.json that Nimbus honours. Unknown keys are allowed (app.json files
+ * carry many fields for other tools), known ones are validated strictly.
+ */
+const envEntry = z.union([
+  z.string(),
+  z
+    .object({
+      value: z.string().optional(),
+      description: z.string().optional(),
+      required: z.boolean().optional(),
+      generator: z.literal('secret').optional(),
+    })
+    .loose(),
+]);
+
+const healthCheck = z
+  .object({
+    type: z.enum(['startup', 'liveness', 'readiness']).default('startup'),
+    name: z.string().optional(),
+    path: z.string().startsWith('/').optional(),
+    port: z.int().min(1).max(65535).optional(),
+    attempts: z.int().min(1).max(100).default(3),
+    timeout: z.int().min(1).max(300).default(5),
+    wait: z.int().min(0).max(300).default(5),
+    initialDelay: z.int().min(0).max(600).default(0),
+    content: z.string().optional(),
+  })
+  .loose();
+
+export const appJsonSchema = z
+  .object({
+    name: z.string().optional(),
+    env: z.record(configKey(), envEntry).optional(),
+    formation: z
+      .record(
+        z.string().regex(/^[A-Za-z0-9_-]+$/, 'must be a process type'),
+        z.object({ quantity: z.int().min(0).max(1000).optional(), size: z.string().optional() }).loose(),
+      )
+      .optional(),
+    scripts: z
+      .object({ postdeploy: z.string().min(1).optional() })
+      .loose()
+      .optional(),
+    // Dokku's format, the de facto standard for checks in app.json: per process type, a list.
+    healthchecks: z.record(z.string(), z.array(healthCheck)).optional(),
+  })
+  .loose();
+
+export type AppJson = z.infer<typeof appJsonSchema>;
+
+/** Parses app.json text; the error names the failing field, for the build output. */
+export function parseAppJson(text: string): AppJson {
+  let data: unknown;
+  try {
+    data = JSON.parse(text);
+  } catch (error) {
+    throw new Error(`app.json is not valid JSON: ${(error as Error).message}`);
+  }
+  const parsed = appJsonSchema.safeParse(data);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    throw new Error(
+      `app.json: ${issue ? `${issue.path.join('.') || '(root)'} ${issue.message}` : 'invalid'}`,
+    );
+  }
+  return parsed.data;
+}
+
+/** The default values app.json gives for config vars (entries with a `value`, or a bare string). */
+export function appJsonEnvDefaults(appJson: AppJson): Record<string, string> {
+  const defaults: Record<string, string> = {};
+  for (const [key, entry] of Object.entries(appJson.env ?? {})) {
+    const value = typeof entry === 'string' ? entry : entry.value;
+    if (value !== undefined) defaults[key] = value;
+  }
+  return defaults;
+}
