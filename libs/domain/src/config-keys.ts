@@ -1,7 +1,7 @@
 import { z } from 'zod';
 
 /** Set by the platform in every instance; a user value would be overwritten, so it is refused. */
-export const RESERVED_CONFIG_KEYS = ['PORT'] as const;
+const RESERVED_CONFIG_KEYS = ['PORT'] as const;
 const RESERVED_PREFIX = 'NIMBUS_';
 
 export function isReservedConfigKey(key: string): boolean {

@@ -1,2 +1,2 @@
-export { createLogger, REDACTED_PATHS } from './logger';
+export { createLogger } from './logger';
 export type { Logger, LoggerOptions } from './logger';

@@ -7,7 +7,7 @@ export type { Logger };
  * that is named like a secret. Secret *values* are also kept out by construction (services log
  * keys, never values); this list is the second line of defence.
  */
-export const REDACTED_PATHS = [
+const REDACTED_PATHS = [
   'req.headers.authorization',
   'req.headers.cookie',
   'res.headers["set-cookie"]',
