@@ -12,6 +12,7 @@ export DATABASE_URL=${DATABASE_URL:-postgresql://postgres@127.0.0.1:5432/nimbus}
 export REDIS_URL=${REDIS_URL:-redis://127.0.0.1:6379}
 export PORT=${PORT:-8080}
 export HOST=${HOST:-127.0.0.1}
+export NIMBUS_GIT_ROOT=${NIMBUS_GIT_ROOT:-$STATE_DIR/git}
 
 ensure_node_modules
 say "building"

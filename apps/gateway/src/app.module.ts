@@ -21,6 +21,9 @@ import {
 } from './config-vars/config-vars.controller';
 import { ConfigVarsService } from './config-vars/config-vars.service';
 import { GATEWAY_CONFIG, type GatewayConfig } from './gateway.config';
+import { GitHttpController } from './git/git-http.controller';
+import { GitHttpService } from './git/git-http.service';
+import { GitRepositoriesService } from './git/git-repositories.service';
 import { HealthController } from './health/health.controller';
 import { KeyringService } from './infra/keyring.service';
 import { LOGGER } from './infra/logger.token';
@@ -56,6 +59,7 @@ export class AppModule {
         AppConfigController,
         EnvironmentController,
         AuditController,
+        GitHttpController,
       ],
       providers: [
         { provide: GATEWAY_CONFIG, useValue: config },
@@ -73,6 +77,8 @@ export class AppModule {
         NamespacesService,
         AppsService,
         ConfigVarsService,
+        GitRepositoriesService,
+        GitHttpService,
         BearerStrategy,
         LocalStrategy,
         // Guards run in this order: who is calling, whether they have budget, what they may touch.

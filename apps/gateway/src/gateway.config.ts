@@ -1,3 +1,4 @@
+import { resolve } from 'node:path';
 import { z } from 'zod';
 import { booleanFromEnv, durationFromEnv, loadConfig, portFromEnv, urlFromEnv } from '@nimbus/config';
 import { parseMasterKey } from '@nimbus/crypto';
@@ -46,6 +47,16 @@ export const gatewayConfigSchema = z.object({
   NIMBUS_ACCESS_LOG: booleanFromEnv().default(true),
   /** Processes serving the one port; more than one uses more of the machine's cores. */
   NIMBUS_GATEWAY_WORKERS: z.coerce.number().int().min(1).max(64).default(1),
+  /** Where app repositories live (a bare repository per app). */
+  NIMBUS_GIT_ROOT: z
+    .string()
+    .default('.nimbus/git')
+    .transform((path) => resolve(path)),
+  NIMBUS_GIT_MAX_PUSH_BYTES: z.coerce
+    .number()
+    .int()
+    .positive()
+    .default(100 * 1024 * 1024),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace']).default('info'),
 });
 

@@ -4,6 +4,7 @@ import { conflict, notFound } from '../common/problem';
 import { requireNamespace } from '../common/access-targets';
 import { PrismaService } from '../infra/prisma.service';
 import { AuditService } from '../audit/audit.service';
+import { GitRepositoriesService } from '../git/git-repositories.service';
 import type { Principal, TenantAccess } from '../auth/principal';
 
 export const presentApp = (app: App, access: TenantAccess) => ({
@@ -21,6 +22,7 @@ export class AppsService {
   constructor(
     private readonly prisma: PrismaService,
     private readonly audit: AuditService,
+    private readonly repositories: GitRepositoriesService,
   ) {}
 
   /** The app named in the URL, inside the namespace the guard resolved; 404 otherwise. */
@@ -60,7 +62,7 @@ export class AppsService {
 
   async destroy(principal: Principal, access: TenantAccess, name: string, requestId: string | null) {
     const app = await this.find(access, name);
-    return this.prisma.client.$transaction(async (tx) => {
+    const deleted = await this.prisma.client.$transaction(async (tx) => {
       await new AppRepository(tx).delete(access.scope, app.id);
       await new AuditRepository(tx).record(
         access.scope,
@@ -74,5 +76,8 @@ export class AppsService {
       );
       return presentApp(app, access);
     });
+    // After the commit: a failure here leaves an orphaned directory, never a repository-less app.
+    await this.repositories.remove(access.scope.tenantId, app.id);
+    return deleted;
   }
 }

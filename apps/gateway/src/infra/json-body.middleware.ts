@@ -41,6 +41,11 @@ function toProblem(error: BodyParserError): ProblemException {
 export function jsonBodies(limit: string) {
   const parse = json({ limit, type: JSON_TYPES });
   return (request: Request, response: Response, next: NextFunction): void => {
+    // git's packs are streamed to git itself, never parsed here.
+    if (request.path.startsWith('/git/')) {
+      next();
+      return;
+    }
     const hasBody =
       Number(request.headers['content-length'] ?? 0) > 0 ||
       request.headers['transfer-encoding'] !== undefined;

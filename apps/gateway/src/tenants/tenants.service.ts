@@ -7,6 +7,7 @@ import { PrismaService } from '../infra/prisma.service';
 import type { Principal, TenantAccess } from '../auth/principal';
 import { AuditService } from '../audit/audit.service';
 import { AuthCacheService } from '../auth/auth-cache.service';
+import { GitRepositoriesService } from '../git/git-repositories.service';
 
 const presentTenant = (tenant: Tenant, role: Role) => ({
   id: tenant.id,
@@ -22,6 +23,7 @@ export class TenantsService {
     private readonly keyring: KeyringService,
     private readonly audit: AuditService,
     private readonly cache: AuthCacheService,
+    private readonly repositories: GitRepositoriesService,
   ) {}
 
   async list(principal: Principal) {
@@ -83,6 +85,7 @@ export class TenantsService {
         return deleted;
       }),
     );
+    await this.repositories.removeTenant(access.scope.tenantId);
     return presentTenant(tenant, access.role);
   }
 

@@ -1,4 +1,7 @@
 import { randomBytes } from 'node:crypto';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import type { AddressInfo } from 'node:net';
 import { Writable } from 'node:stream';
 import { createNimbusClient, type NimbusClient } from '@nimbus/contracts';
@@ -34,6 +37,7 @@ export async function startTestGateway(env: Record<string, string> = {}): Promis
     REDIS_URL: TEST_REDIS_URL,
     NIMBUS_REDIS_PREFIX: createTestRedisPrefix(),
     NIMBUS_MASTER_KEY: randomBytes(32).toString('base64'),
+    NIMBUS_GIT_ROOT: await mkdtemp(join(tmpdir(), 'nimbus-git-')),
     LOG_LEVEL: 'debug',
     ...env,
   });
@@ -63,6 +67,7 @@ export async function startTestGateway(env: Record<string, string> = {}): Promis
       await app.close();
       await db.$disconnect();
       await database.drop();
+      await rm(config.NIMBUS_GIT_ROOT, { recursive: true, force: true });
     },
   };
 }

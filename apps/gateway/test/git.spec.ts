@@ -1,0 +1,153 @@
+import { execFile } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { existsSync } from 'node:fs';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createApiToken, createUser } from '@nimbus/testing';
+import { startTestGateway, type TestGateway } from './support/test-gateway';
+
+interface GitResult {
+  code: number;
+  output: string;
+}
+
+/** Runs the real git client, never prompting for credentials. */
+function git(cwd: string, ...args: string[]): Promise<GitResult> {
+  return new Promise((resolve) => {
+    execFile(
+      'git',
+      [
+        '-c',
+        'user.name=Test',
+        '-c',
+        'user.email=test@example.test',
+        '-c',
+        'init.defaultBranch=main',
+        ...args,
+      ],
+      {
+        cwd,
+        env: { ...process.env, GIT_TERMINAL_PROMPT: '0', GIT_ASKPASS: '/bin/false' },
+        maxBuffer: 16 << 20,
+      },
+      (error, stdout, stderr) =>
+        resolve({ code: error ? ((error.code as number) ?? 1) : 0, output: stdout + stderr }),
+    );
+  });
+}
+
+describe('git over smart HTTP', () => {
+  let gateway: TestGateway;
+  let work: string;
+  let developer: string;
+  let viewer: string;
+  let outsider: string;
+
+  const remote = (token: string, path = 'acme/prod/web') => {
+    const url = new URL(`${gateway.url}/git/${path}.git`);
+    url.username = 'anything';
+    url.password = token;
+    return url.toString();
+  };
+
+  beforeAll(async () => {
+    gateway = await startTestGateway({ NIMBUS_GIT_MAX_PUSH_BYTES: String(512 * 1024) });
+    work = await mkdtemp(join(tmpdir(), 'nimbus-git-test-'));
+    const owner = await createUser(gateway.db);
+    const ownerToken = (await createApiToken(gateway.db, owner.id)).token;
+    const api = gateway.client(ownerToken);
+    await api.POST('/v1/tenants', { body: { name: 'acme' } });
+    await api.POST('/v1/tenants/{tenant}/namespaces', {
+      params: { path: { tenant: 'acme' } },
+      body: { name: 'prod' },
+    });
+    await api.POST('/v1/tenants/{tenant}/namespaces/{namespace}/apps', {
+      params: { path: { tenant: 'acme', namespace: 'prod' } },
+      body: { name: 'web' },
+    });
+    for (const [role, assign] of [
+      ['developer', (token: string) => (developer = token)],
+      ['viewer', (token: string) => (viewer = token)],
+    ] as const) {
+      const user = await createUser(gateway.db);
+      await api.PUT('/v1/tenants/{tenant}/members/{email}', {
+        params: { path: { tenant: 'acme', email: user.email } },
+        body: { role },
+      });
+      assign((await createApiToken(gateway.db, user.id)).token);
+    }
+    const stranger = await createUser(gateway.db);
+    outsider = (await createApiToken(gateway.db, stranger.id)).token;
+    await gateway.client(outsider).POST('/v1/tenants', { body: { name: 'globex' } });
+
+    await git(work, 'init', 'app');
+    await writeFile(join(work, 'app', 'server.js'), 'console.log("hello")\n');
+    await git(join(work, 'app'), 'add', '.');
+    await git(join(work, 'app'), 'commit', '-m', 'first');
+  });
+  afterAll(async () => {
+    await rm(work, { recursive: true, force: true });
+    await gateway.close();
+  });
+
+  it('should accept a push from a developer and serve a clone of it', async () => {
+    const push = await git(join(work, 'app'), 'push', remote(developer), 'main');
+    expect(push).toMatchObject({ code: 0 });
+    expect(push.output).toContain('* [new branch]      main -> main');
+    const clone = await git(work, 'clone', remote(viewer), 'copy');
+    expect(clone.code).toBe(0);
+    const log = await git(join(work, 'copy'), 'log', '--format=%s');
+    expect(log.output.trim()).toBe('first');
+  });
+
+  it('should refuse a push from a viewer', async () => {
+    const push = await git(join(work, 'app'), 'push', remote(viewer), 'main:other');
+    expect(push.code).not.toBe(0);
+    expect(push.output).toMatch(/403/);
+  });
+
+  it('should ask for credentials, and refuse a wrong token', async () => {
+    const anonymous = await git(work, 'ls-remote', `${gateway.url}/git/acme/prod/web.git`);
+    expect(anonymous.code).not.toBe(0);
+    expect(anonymous.output).toMatch(/Authentication failed|could not read Username/);
+    const wrong = await git(work, 'ls-remote', remote(`nmb_${'x'.repeat(43)}`));
+    expect(wrong.code).not.toBe(0);
+    expect(wrong.output).toMatch(/Authentication failed/);
+  });
+
+  it("should not reveal another tenant's repository", async () => {
+    const other = await git(work, 'ls-remote', remote(outsider));
+    expect(other.code).not.toBe(0);
+    expect(other.output).toMatch(/not found/);
+    const missing = await git(work, 'ls-remote', remote(developer, 'acme/prod/nope'));
+    expect(missing.output).toMatch(/not found/);
+  });
+
+  it('should refuse a push over the size limit and keep the repository as it was', async () => {
+    const big = join(work, 'app', 'blob.bin');
+    await writeFile(big, randomBytes(1024 * 1024));
+    await git(join(work, 'app'), 'add', 'blob.bin');
+    await git(join(work, 'app'), 'commit', '-m', 'big');
+    const push = await git(join(work, 'app'), 'push', remote(developer), 'main');
+    expect(push.code).not.toBe(0);
+    expect(push.output).toMatch(/pack exceeds maximum allowed size/);
+    const heads = await git(work, 'ls-remote', remote(viewer));
+    const [sha] = (await git(join(work, 'app'), 'rev-parse', 'HEAD~1')).output.trim().split('\n');
+    expect(heads.output).toContain(`${sha}\trefs/heads/main`);
+  });
+
+  it('should remove the repository with its app', async () => {
+    const app = await gateway.db.app.findFirstOrThrow({ where: { name: 'web' } });
+    const path = join(gateway.config.NIMBUS_GIT_ROOT, app.tenantId, `${app.id}.git`);
+    expect(existsSync(path)).toBe(true);
+    const owner = await gateway.db.membership.findFirstOrThrow({
+      where: { role: 'owner', tenant: { name: 'acme' } },
+    });
+    const { token } = await createApiToken(gateway.db, owner.userId);
+    await gateway.client(token).DELETE('/v1/tenants/{tenant}/namespaces/{namespace}/apps/{app}', {
+      params: { path: { tenant: 'acme', namespace: 'prod', app: 'web' } },
+    });
+    expect(existsSync(path)).toBe(false);
+  });
+});
