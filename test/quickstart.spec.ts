@@ -1,0 +1,94 @@
+import { execFile, type ExecFileOptions } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { mkdtemp, readFile, rm, stat } from 'node:fs/promises';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { Client } from 'pg';
+import { testEnvironment } from '@nimbus/testing';
+
+const ROOT = resolve(__dirname, '..');
+
+interface Run {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+const run = (command: string, args: string[], options: ExecFileOptions) =>
+  new Promise<Run>((done) =>
+    execFile(command, args, { ...options, maxBuffer: 16 << 20 }, (error, stdout, stderr) =>
+      done({ code: error ? Number(error.code ?? 1) : 0, stdout: String(stdout), stderr: String(stderr) }),
+    ),
+  );
+
+const freePort = () =>
+  new Promise<number>((done) => {
+    const server = createServer().listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as { port: number };
+      server.close(() => done(port));
+    });
+  });
+
+/** The README's Quickstart, as a new user runs it: start the platform, then use the CLI. */
+describe('Quickstart', () => {
+  let state: string;
+  let database: string;
+  let gatewayPid: number | undefined;
+  const serverUrl = testEnvironment().TEST_DATABASE_URL;
+
+  afterAll(async () => {
+    if (gatewayPid) process.kill(gatewayPid, 'SIGTERM');
+    await new Promise((done) => setTimeout(done, 500));
+    const client = new Client({ connectionString: serverUrl });
+    await client.connect();
+    await client.query(`DROP DATABASE IF EXISTS "${database}" WITH (FORCE)`);
+    await client.end();
+    await rm(state, { recursive: true, force: true });
+  });
+
+  it('should start the platform and let the CLI create a tenant, namespace, app, config and secrets', async () => {
+    state = await mkdtemp(join(tmpdir(), 'nimbus-quickstart-'));
+    database = `nimbus_quickstart_${randomBytes(4).toString('hex')}`;
+    const databaseUrl = new URL(serverUrl);
+    databaseUrl.pathname = `/${database}`;
+    const port = await freePort();
+    const env = {
+      ...process.env,
+      NIMBUS_STATE_DIR: state,
+      DATABASE_URL: databaseUrl.toString(),
+      REDIS_URL: testEnvironment().TEST_REDIS_URL,
+      PORT: String(port),
+      CI: '',
+    };
+    const platform = await run('npm', ['run', '--silent', 'platform', '--', '--detach'], { cwd: ROOT, env });
+    expect(platform.code).toBe(0);
+    gatewayPid = Number(await readFile(join(state, 'gateway.pid'), 'utf8'));
+    expect(platform.stdout).toContain(`gateway:  http://127.0.0.1:${port}`);
+    expect(platform.stdout).toContain(`console:  http://127.0.0.1:${port}/console/`);
+    const token = /token:\s+(nmb_\S+)/.exec(platform.stdout)?.[1];
+    expect(token).toBeDefined();
+    expect((await stat(join(state, 'master.key'))).mode & 0o777).toBe(0o600);
+
+    const cliEnv = { PATH: process.env.PATH, HOME: state, NIMBUS_CONFIG: join(state, 'cli.json') };
+    const nimbus = async (...args: string[]) => {
+      const result = await run(join(ROOT, 'bin/nimbus'), args, { cwd: ROOT, env: cliEnv });
+      if (result.code !== 0) throw new Error(`nimbus ${args.join(' ')} failed: ${result.stderr}`);
+      return result.stdout;
+    };
+    await nimbus('login', '--api', `http://127.0.0.1:${port}`, '--token', token as string);
+    await nimbus('tenants:create', 'acme');
+    await nimbus('namespaces:create', 'production', '--tenant', 'acme', '--max-instances', '20');
+    await nimbus('target', 'acme/production');
+    await nimbus('apps:create', 'web');
+    await nimbus('config:set', '-a', 'web', 'LOG_LEVEL=info');
+    await nimbus('config:set', '--tenant', 'acme', 'REGION=eu');
+    await nimbus('secrets:set', '-a', 'web', 'DATABASE_PASSWORD=hunter2');
+    const environment = JSON.parse(await nimbus('config:env', '-a', 'web', '--json')) as {
+      entries: { key: string; value: string | null; scope: string }[];
+    };
+    expect(
+      env_.entries.map(({ key, value, scope }) => `${key}=${value ?? '(secret)'} from ${scope}`),
+    ).toEqual(['DATABASE_PASSWORD=(secret) from app', 'LOG_LEVEL=info from app', 'REGION=eu from tenant']);
+  });
+});
