@@ -88,7 +88,7 @@ describe('Quickstart', () => {
       entries: { key: string; value: string | null; scope: string }[];
     };
     expect(
-      env_.entries.map(({ key, value, scope }) => `${key}=${value ?? '(secret)'} from ${scope}`),
+      environment.entries.map(({ key, value, scope }) => `${key}=${value ?? '(secret)'} from ${scope}`),
     ).toEqual(['DATABASE_PASSWORD=(secret) from app', 'LOG_LEVEL=info from app', 'REGION=eu from tenant']);
   });
 });
