@@ -1,5 +1,6 @@
 import { Redis } from 'ioredis';
 import { createApiToken, createUser, testEnvironment } from '@nimbus/testing';
+import { seedTenant } from './support/seed-tenant';
 import { startTestGateway, type TestGateway } from './support/test-gateway';
 
 /** Two gateways on one database and one Redis, as replicas run in production. */
@@ -20,9 +21,7 @@ describe('auth cache across gateways', () => {
       NIMBUS_MASTER_KEY: first.config.NIMBUS_MASTER_KEY.toString('base64'),
     });
     redis = new Redis(testEnvironment().TEST_REDIS_URL);
-    const owner = await createUser(first.db);
-    ownerToken = (await createApiToken(first.db, owner.id)).token;
-    await first.client(ownerToken).POST('/v1/tenants', { body: { name: 'acme' } });
+    ({ ownerToken } = await seedTenant(first, 'acme'));
   });
   afterAll(async () => {
     await redis

@@ -1,4 +1,4 @@
-import { createApiToken, createUser } from '@nimbus/testing';
+import { seedTenant } from './support/seed-tenant';
 import { startTestGateway, type TestGateway } from './support/test-gateway';
 
 describe('config vars', () => {
@@ -20,26 +20,7 @@ describe('config vars', () => {
 
   beforeAll(async () => {
     gateway = await startTestGateway();
-    const user = await createUser(gateway.db);
-    token = (await createApiToken(gateway.db, user.id)).token;
-    const api = gateway.client(token);
-    await api.POST('/v1/tenants', { body: { name: 'acme' } });
-    for (const namespace of ['prod', 'staging']) {
-      await api.POST('/v1/tenants/{tenant}/namespaces', {
-        params: { path: { tenant: 'acme' } },
-        body: { name: namespace },
-      });
-    }
-    for (const [namespace, app] of [
-      ['prod', 'web'],
-      ['prod', 'api'],
-      ['staging', 'web'],
-    ] as const) {
-      await api.POST('/v1/tenants/{tenant}/namespaces/{namespace}/apps', {
-        params: { path: { tenant: 'acme', namespace } },
-        body: { name: app },
-      });
-    }
+    ({ ownerToken: token } = await seedTenant(gateway, 'acme', { prod: ['web', 'api'], staging: ['web'] }));
   });
   afterAll(() => gateway.close());
 

@@ -5,6 +5,7 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createApiToken, createUser } from '@nimbus/testing';
+import { seedTenant } from './support/seed-tenant';
 import { startTestGateway, type TestGateway } from './support/test-gateway';
 
 interface GitResult {
@@ -54,18 +55,8 @@ describe('git over smart HTTP', () => {
   beforeAll(async () => {
     gateway = await startTestGateway({ NIMBUS_GIT_MAX_PUSH_BYTES: String(512 * 1024) });
     work = await mkdtemp(join(tmpdir(), 'nimbus-git-test-'));
-    const owner = await createUser(gateway.db);
-    const ownerToken = (await createApiToken(gateway.db, owner.id)).token;
+    const { ownerToken } = await seedTenant(gateway, 'acme', { prod: ['web'] });
     const api = gateway.client(ownerToken);
-    await api.POST('/v1/tenants', { body: { name: 'acme' } });
-    await api.POST('/v1/tenants/{tenant}/namespaces', {
-      params: { path: { tenant: 'acme' } },
-      body: { name: 'prod' },
-    });
-    await api.POST('/v1/tenants/{tenant}/namespaces/{namespace}/apps', {
-      params: { path: { tenant: 'acme', namespace: 'prod' } },
-      body: { name: 'web' },
-    });
     for (const [role, assign] of [
       ['developer', (token: string) => (developer = token)],
       ['viewer', (token: string) => (viewer = token)],
@@ -77,9 +68,7 @@ describe('git over smart HTTP', () => {
       });
       assign((await createApiToken(gateway.db, user.id)).token);
     }
-    const stranger = await createUser(gateway.db);
-    outsider = (await createApiToken(gateway.db, stranger.id)).token;
-    await gateway.client(outsider).POST('/v1/tenants', { body: { name: 'globex' } });
+    ({ ownerToken: outsider } = await seedTenant(gateway, 'globex'));
 
     await git(work, 'init', 'app');
     await writeFile(join(work, 'app', 'server.js'), 'console.log("hello")\n');

@@ -3,6 +3,7 @@ import { randomBytes } from 'node:crypto';
 import { MasterKeyring, parseMasterKey } from '@nimbus/crypto';
 import { createApiToken, createUser } from '@nimbus/testing';
 import { rotateMasterKey } from '../src/admin/rotate-master-key';
+import { seedTenant } from './support/seed-tenant';
 import { startTestGateway, type TestGateway } from './support/test-gateway';
 
 const SECRET = `s3cr3t-${randomBytes(12).toString('hex')}`;
@@ -31,11 +32,7 @@ describe('secrets', () => {
 
   beforeAll(async () => {
     gateway = await startTestGateway();
-    const ownerUser = await createUser(gateway.db);
-    owner = (await createApiToken(gateway.db, ownerUser.id)).token;
-    await api(owner, 'POST', '/v1/tenants', { name: 'acme' });
-    await api(owner, 'POST', '/v1/tenants/acme/namespaces', { name: 'prod' });
-    await api(owner, 'POST', '/v1/tenants/acme/namespaces/prod/apps', { name: 'web' });
+    ({ ownerToken: owner } = await seedTenant(gateway, 'acme', { prod: ['web'] }));
     const devUser = await createUser(gateway.db);
     await api(owner, 'PUT', `/v1/tenants/acme/members/${devUser.email}`, { role: 'developer' });
     developer = (await createApiToken(gateway.db, devUser.id)).token;

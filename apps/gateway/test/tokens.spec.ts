@@ -1,4 +1,5 @@
 import { createApiToken, createUser } from '@nimbus/testing';
+import { seedTenant } from './support/seed-tenant';
 import { startTestGateway, type TestGateway } from './support/test-gateway';
 
 describe('tokens', () => {
@@ -10,18 +11,7 @@ describe('tokens', () => {
 
   beforeAll(async () => {
     gateway = await startTestGateway();
-    const owner = await createUser(gateway.db);
-    ownerToken = (await createApiToken(gateway.db, owner.id)).token;
-    const api = gateway.client(ownerToken);
-    await api.POST('/v1/tenants', { body: { name: 'acme' } });
-    await api.POST('/v1/tenants/{tenant}/namespaces', {
-      params: { path: { tenant: 'acme' } },
-      body: { name: 'prod' },
-    });
-    await api.POST('/v1/tenants/{tenant}/namespaces', {
-      params: { path: { tenant: 'acme' } },
-      body: { name: 'staging' },
-    });
+    ({ ownerToken } = await seedTenant(gateway, 'acme', { prod: [], staging: [] }));
   });
   afterAll(() => gateway.close());
 
