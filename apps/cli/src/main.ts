@@ -3,6 +3,7 @@ import { registerAppCommands } from './commands/apps';
 import { registerAuthCommands } from './commands/auth';
 import { registerConfigCommands } from './commands/config';
 import { registerNamespaceCommands } from './commands/namespaces';
+import { registerReleaseCommands } from './commands/releases';
 import { registerTenantCommands } from './commands/tenants';
 import { registerTokenCommands } from './commands/tokens';
 import { ConfigStore } from './config-store';
@@ -20,6 +21,7 @@ export function buildProgram(context: CliContext): Command {
   registerNamespaceCommands(program, context);
   registerAppCommands(program, context);
   registerConfigCommands(program, context);
+  registerReleaseCommands(program, context);
   registerTokenCommands(program, context);
   return program;
 }

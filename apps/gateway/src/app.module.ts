@@ -34,6 +34,8 @@ import { RateLimitGuard } from './infra/rate-limit.guard';
 import { RedisService } from './infra/redis.service';
 import { NamespacesController } from './namespaces/namespaces.controller';
 import { NamespacesService } from './namespaces/namespaces.service';
+import { ReleasesController } from './releases/releases.controller';
+import { ReleasesService } from './releases/releases.service';
 import { TenantsController } from './tenants/tenants.controller';
 import { TenantsService } from './tenants/tenants.service';
 import { TokensController } from './tokens/tokens.controller';
@@ -60,6 +62,7 @@ export class AppModule {
         EnvironmentController,
         AuditController,
         GitHttpController,
+        ReleasesController,
       ],
       providers: [
         { provide: GATEWAY_CONFIG, useValue: config },
@@ -77,6 +80,7 @@ export class AppModule {
         NamespacesService,
         AppsService,
         ConfigVarsService,
+        ReleasesService,
         GitRepositoriesService,
         GitHttpService,
         BearerStrategy,

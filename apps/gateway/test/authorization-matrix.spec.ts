@@ -1,6 +1,8 @@
 import { randomBytes } from 'node:crypto';
 import { createApiToken, createUser } from '@nimbus/testing';
+import { tenantScope } from '@nimbus/db';
 import { ROLES, roleAtLeast, type Role } from '@nimbus/domain';
+import { ReleasesService } from '../src/releases/releases.service';
 import { startTestGateway, type TestGateway } from './support/test-gateway';
 
 /**
@@ -205,6 +207,19 @@ const CASES: Record<string, Case> = {
     role: 'developer',
     status: 200,
   },
+  'GET releases': { method: 'GET', prepare: fixed((f) => `${APP(f)}/releases`), role: 'viewer', status: 200 },
+  'GET release': {
+    method: 'GET',
+    prepare: fixed((f) => `${APP(f)}/releases/1`),
+    role: 'viewer',
+    status: 200,
+  },
+  'POST rollback': {
+    method: 'POST',
+    prepare: fixed((f) => `${APP(f)}/rollback`, { version: 1 }),
+    role: 'developer',
+    status: 201,
+  },
   'GET app environment': {
     method: 'GET',
     prepare: fixed((f) => `${APP(f)}/environment`),
@@ -243,7 +258,16 @@ describe('authorization matrix', () => {
       await db.membership.create({ data: { tenantId: acme.id, userId: members[role].id, role } });
     }
     const namespace = await db.namespace.create({ data: { name: 'prod', tenantId: acme.id } });
-    await db.app.create({ data: { name: 'web', tenantId: acme.id, namespaceId: namespace.id } });
+    const web = await db.app.create({ data: { name: 'web', tenantId: acme.id, namespaceId: namespace.id } });
+    await fixture.gateway.app
+      .get(ReleasesService)
+      .deploy(
+        tenantScope(acme.id),
+        web.id,
+        { digest: `sha256:${'a'.repeat(64)}`, processTypes: {} },
+        'Deploy',
+        null,
+      );
     fixture.tenant = { id: acme.id, name: 'acme' };
     fixture.namespace = { id: namespace.id, name: 'prod' };
     fixture.app = 'web';

@@ -8,11 +8,14 @@ export { AppRepository } from './repositories/app.repository';
 export { ConfigEntryRepository } from './repositories/config-entry.repository';
 export type { ConfigOwner } from './repositories/config-entry.repository';
 export { AuditRepository } from './repositories/audit.repository';
+export { ReleaseRepository } from './repositories/release.repository';
+export type { NewRelease } from './repositories/release.repository';
 export type { AuditRecord } from './repositories/audit.repository';
 export { Prisma } from './generated/prisma/client';
 export type {
   ApiToken,
   App,
+  Release,
   AuditEntry,
   ConfigEntry,
   Membership,

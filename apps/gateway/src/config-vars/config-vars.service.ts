@@ -16,6 +16,8 @@ import { requireNamespace } from '../common/access-targets';
 import { KeyringService, type TenantKey } from '../infra/keyring.service';
 import { PrismaService } from '../infra/prisma.service';
 import { AuditService } from '../audit/audit.service';
+import { describeChange } from '../releases/config-snapshot';
+import { ReleasesService, type ConfigReach } from '../releases/releases.service';
 import type { Principal, TenantAccess } from '../auth/principal';
 import type { PatchConfigDto } from './dto/config.dto';
 
@@ -30,6 +32,7 @@ export class ConfigVarsService {
     private readonly prisma: PrismaService,
     private readonly keyring: KeyringService,
     private readonly audit: AuditService,
+    private readonly releases: ReleasesService,
   ) {}
 
   async list(access: TenantAccess, target: ConfigTarget, kind: ConfigKind, reveal: boolean) {
@@ -95,7 +98,22 @@ export class ConfigVarsService {
       }
       const removed = unsetKeys.length ? await repository.remove(access.scope, owner, unsetKeys) : 0;
       const changed = setKeys.length > 0 || removed > 0;
-      if (changed) await this.bumpVersions(tx, access, target);
+      if (changed) {
+        await this.bumpVersions(tx, access, target);
+        const unset = unsetKeys.filter((key) => existing.has(key));
+        await this.releases.onConfigChange(
+          tx,
+          access.scope,
+          this.reach(access, target),
+          describeChange(
+            kind,
+            setKeys,
+            unset,
+            target.scope === 'app' ? null : `${target.scope} ${this.targetName(access, target)}`,
+          ),
+          principal.user.id,
+        );
+      }
       await new AuditRepository(tx).record(
         access.scope,
         this.audit.entry(
@@ -182,6 +200,13 @@ export class ConfigVarsService {
     return target.scope === 'namespace'
       ? { scope: 'namespace', namespaceId }
       : { scope: 'app', namespaceId, appId: target.app.id };
+  }
+
+  private reach(access: TenantAccess, target: ConfigTarget): ConfigReach {
+    if (target.scope === 'tenant') return { scope: 'tenant' };
+    return target.scope === 'namespace'
+      ? { scope: 'namespace', namespaceId: requireNamespace(access).id }
+      : { scope: 'app', appId: target.app.id };
   }
 
   private ownerId(access: TenantAccess, target: ConfigTarget): string {

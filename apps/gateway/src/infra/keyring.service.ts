@@ -39,6 +39,23 @@ export class KeyringService {
     return openValue(this.dataKey(tenant), Buffer.from(sealed), locationContext(location)).toString('utf8');
   }
 
+  /** A release's configuration snapshot, bound to its app so it opens for that app's releases only. */
+  sealReleaseConfig(tenant: TenantKey, appId: string, plaintext: string): Buffer {
+    return sealValue(
+      this.dataKey(tenant),
+      Buffer.from(plaintext, 'utf8'),
+      `nimbus:release-config:${tenant.id}:${appId}`,
+    );
+  }
+
+  openReleaseConfig(tenant: TenantKey, appId: string, sealed: Uint8Array): string {
+    return openValue(
+      this.dataKey(tenant),
+      Buffer.from(sealed),
+      `nimbus:release-config:${tenant.id}:${appId}`,
+    ).toString('utf8');
+  }
+
   private dataKey(tenant: TenantKey): Buffer {
     const cacheKey = `${tenant.id}:${tenant.masterKeyId}`;
     let key = this.dataKeys.get(cacheKey);

@@ -3,6 +3,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { AddressInfo } from 'node:net';
+import type { NestExpressApplication } from '@nestjs/platform-express';
 import { Writable } from 'node:stream';
 import { createNimbusClient, type NimbusClient } from '@nimbus/contracts';
 import { createPrismaClient, type DbClient } from '@nimbus/db';
@@ -18,6 +19,8 @@ import { gatewayConfigSchema, type GatewayConfig } from '../../src/gateway.confi
 
 export interface TestGateway {
   url: string;
+  /** The Nest application, for services no route reaches yet (the builder's, for instance). */
+  app: NestExpressApplication;
   config: GatewayConfig;
   /** Direct access to the gateway's database, for setup and for inspecting what was stored. */
   db: DbClient;
@@ -58,6 +61,7 @@ export async function startTestGateway(env: Record<string, string> = {}): Promis
   const db = createPrismaClient(database.url, { poolSize: 2 });
   return {
     url,
+    app,
     config,
     db,
     database,

@@ -340,6 +340,54 @@ export interface paths {
     patch?: never;
     trace?: never;
   };
+  '/v1/tenants/{tenant}/namespaces/{namespace}/apps/{app}/releases': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get: operations['Releases_list'];
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/v1/tenants/{tenant}/namespaces/{namespace}/apps/{app}/releases/{version}': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get: operations['Releases_get'];
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/v1/tenants/{tenant}/namespaces/{namespace}/apps/{app}/rollback': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    post: operations['Releases_rollback'];
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
 }
 export type webhooks = Record<string, never>;
 export interface components {
@@ -643,6 +691,42 @@ export interface components {
       /** Format: date-time */
       createdAt: string;
     }[];
+    ReleaseListDto_Output: {
+      /** @description N of vN: grows by one per app, never reused */
+      version: number;
+      description: string;
+      /** @description sha256:… of the image manifest */
+      imageDigest: string;
+      processTypes: {
+        [key: string]: string;
+      };
+      configVersion: number;
+      /** @description The acting user's email */
+      actor: string | null;
+      current: boolean;
+      /** Format: date-time */
+      createdAt: string;
+    }[];
+    ReleaseDto_Output: {
+      /** @description N of vN: grows by one per app, never reused */
+      version: number;
+      description: string;
+      /** @description sha256:… of the image manifest */
+      imageDigest: string;
+      processTypes: {
+        [key: string]: string;
+      };
+      configVersion: number;
+      /** @description The acting user's email */
+      actor: string | null;
+      current: boolean;
+      /** Format: date-time */
+      createdAt: string;
+    };
+    RollbackDto: {
+      /** @description The release whose image and configuration to run again */
+      version: number;
+    };
     /** @description RFC 9457 problem details */
     Problem: {
       type: string;
@@ -1820,6 +1904,109 @@ export interface operations {
         };
         content: {
           'application/json': components['schemas']['AuditEntryListDto_Output'];
+        };
+      };
+      /** @description An error, as application/problem+json */
+      default: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+    };
+  };
+  Releases_list: {
+    parameters: {
+      query?: {
+        limit?: number;
+      };
+      header?: never;
+      path: {
+        tenant: string;
+        namespace: string;
+        app: string;
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ReleaseListDto_Output'];
+        };
+      };
+      /** @description An error, as application/problem+json */
+      default: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+    };
+  };
+  Releases_get: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        tenant: string;
+        namespace: string;
+        app: string;
+        version: number;
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ReleaseDto_Output'];
+        };
+      };
+      /** @description An error, as application/problem+json */
+      default: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+    };
+  };
+  Releases_rollback: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        tenant: string;
+        namespace: string;
+        app: string;
+      };
+      cookie?: never;
+    };
+    requestBody: {
+      content: {
+        'application/json': components['schemas']['RollbackDto'];
+      };
+    };
+    responses: {
+      201: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ReleaseDto_Output'];
         };
       };
       /** @description An error, as application/problem+json */

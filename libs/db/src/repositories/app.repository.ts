@@ -13,6 +13,10 @@ export class AppRepository {
     });
   }
 
+  findById(scope: TenantScope, id: string): Promise<App | null> {
+    return this.db.app.findUnique({ where: { id_tenantId: { id, tenantId: scope.tenantId } } });
+  }
+
   findByName(scope: TenantScope, namespaceId: string, name: string): Promise<App | null> {
     return this.db.app.findFirst({ where: { tenantId: scope.tenantId, namespaceId, name } });
   }

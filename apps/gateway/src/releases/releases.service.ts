@@ -1,0 +1,239 @@
+import { Injectable } from '@nestjs/common';
+import {
+  AppRepository,
+  AuditRepository,
+  ConfigEntryRepository,
+  ReleaseRepository,
+  type App,
+  type Db,
+  type Prisma,
+  type Release,
+  type TenantScope,
+} from '@nimbus/db';
+import { notFound } from '../common/problem';
+import { requireNamespace } from '../common/access-targets';
+import { KeyringService, type TenantKey } from '../infra/keyring.service';
+import { PrismaService } from '../infra/prisma.service';
+import { AuditService } from '../audit/audit.service';
+import type { Principal, TenantAccess } from '../auth/principal';
+import { snapshotOf, type SnapshotEntry } from './config-snapshot';
+
+/** What a release runs: an image in the image store and the process types it declares. */
+export interface ReleaseImage {
+  digest: string;
+  processTypes: Record<string, string>;
+}
+
+/** Which deployed apps a config change reaches. */
+export type ConfigReach =
+  { scope: 'tenant' } | { scope: 'namespace'; namespaceId: string } | { scope: 'app'; appId: string };
+
+@Injectable()
+export class ReleasesService {
+  constructor(
+    private readonly prisma: PrismaService,
+    private readonly keyring: KeyringService,
+    private readonly audit: AuditService,
+  ) {}
+
+  /** Cuts the next release of an app: `image` with the app's environment as it is now. */
+  async deploy(
+    scope: TenantScope,
+    appId: string,
+    image: ReleaseImage,
+    description: string,
+    actorUserId: string | null,
+  ): Promise<Release> {
+    return this.prisma.client.$transaction((tx) =>
+      this.cut(tx, scope, appId, image, description, actorUserId),
+    );
+  }
+
+  /**
+   * After a config change commits in `tx`: every app it reaches that has been deployed gets a new
+   * release with its current image and its new environment.
+   */
+  async onConfigChange(
+    tx: Db,
+    scope: TenantScope,
+    reach: ConfigReach,
+    description: string,
+    actorUserId: string,
+  ): Promise<void> {
+    const apps = await tx.app.findMany({
+      where: {
+        tenantId: scope.tenantId,
+        currentReleaseVersion: { not: null },
+        ...(reach.scope === 'namespace' ? { namespaceId: reach.namespaceId } : {}),
+        ...(reach.scope === 'app' ? { id: reach.appId } : {}),
+      },
+    });
+    const releases = new ReleaseRepository(tx);
+    for (const app of apps) {
+      const current = await releases.find(scope, app.id, app.currentReleaseVersion as number);
+      if (!current) continue;
+      const image = {
+        digest: current.imageDigest,
+        processTypes: current.processTypes as Record<string, string>,
+      };
+      await this.cut(tx, scope, app.id, image, description, actorUserId);
+    }
+  }
+
+  /**
+   * A new release running vK's image with vK's environment; the app's own config vars and secrets
+   * go back to what they were at vK, so the next change builds on what runs.
+   */
+  async rollback(
+    principal: Principal,
+    access: TenantAccess,
+    app: App,
+    version: number,
+    requestId: string | null,
+  ) {
+    const target = await new ReleaseRepository(this.prisma.client).find(access.scope, app.id, version);
+    if (!target) throw notFound('release', `v${version}`);
+    const release = await this.prisma.client.$transaction(async (tx) => {
+      const tenantKey = await this.tenantKey(tx, access.scope);
+      const snapshot = this.open(tenantKey, app.id, target.configSnapshot);
+      await this.restoreAppConfig(tx, access, app, tenantKey, snapshot);
+      const { configVersion } = await tx.app.update({
+        where: { id_tenantId: { id: app.id, tenantId: access.scope.tenantId } },
+        data: { configVersion: { increment: 1 } },
+      });
+      const created = await new ReleaseRepository(tx).append(access.scope, app.id, {
+        imageDigest: target.imageDigest,
+        processTypes: target.processTypes as Prisma.InputJsonObject,
+        configVersion,
+        configSnapshot: new Uint8Array(target.configSnapshot),
+        description: `Rollback to v${version}`,
+        actorUserId: principal.user.id,
+      });
+      await new AuditRepository(tx).record(
+        access.scope,
+        this.audit.entry(
+          principal,
+          requestId,
+          'release.rollback',
+          'app',
+          `${requireNamespace(access).name}/${app.name}`,
+          {
+            to: version,
+            release: created.version,
+          },
+        ),
+      );
+      return created;
+    });
+    return (await this.present([release], release.version))[0]!;
+  }
+
+  async list(access: TenantAccess, app: App, limit: number) {
+    const releases = await new ReleaseRepository(this.prisma.client).list(access.scope, app.id, limit);
+    return this.present(releases, app.currentReleaseVersion);
+  }
+
+  async get(access: TenantAccess, app: App, version: number) {
+    const release = await new ReleaseRepository(this.prisma.client).find(access.scope, app.id, version);
+    if (!release) throw notFound('release', `v${version}`);
+    return (await this.present([release], app.currentReleaseVersion))[0]!;
+  }
+
+  private async cut(
+    tx: Db,
+    scope: TenantScope,
+    appId: string,
+    image: ReleaseImage,
+    description: string,
+    actorUserId: string | null,
+  ) {
+    const app = await new AppRepository(tx).findById(scope, appId);
+    if (!app) throw notFound('app', appId);
+    const tenantKey = await this.tenantKey(tx, scope);
+    const entries = await new ConfigEntryRepository(tx).forApp(scope, app.namespaceId, app.id);
+    const snapshot = snapshotOf(entries, (entry) =>
+      this.keyring.open(
+        tenantKey,
+        { tenantId: scope.tenantId, scopeId: entry.scopeId, key: entry.key },
+        entry.ciphertext as Uint8Array,
+      ),
+    );
+    return new ReleaseRepository(tx).append(scope, app.id, {
+      imageDigest: image.digest,
+      processTypes: image.processTypes,
+      configVersion: app.configVersion,
+      configSnapshot: new Uint8Array(
+        this.keyring.sealReleaseConfig(tenantKey, app.id, JSON.stringify(snapshot)),
+      ),
+      description,
+      actorUserId,
+    });
+  }
+
+  private async restoreAppConfig(
+    tx: Db,
+    access: TenantAccess,
+    app: App,
+    tenantKey: TenantKey,
+    snapshot: SnapshotEntry[],
+  ) {
+    const owner = { scope: 'app' as const, namespaceId: app.namespaceId, appId: app.id };
+    const entries = new ConfigEntryRepository(tx);
+    const current = await entries.list(access.scope, owner);
+    if (current.length)
+      await entries.remove(
+        access.scope,
+        owner,
+        current.map((entry) => entry.key),
+      );
+    for (const entry of snapshot.filter((e) => e.scope === 'app')) {
+      const secret = entry.kind === 'secret';
+      await entries.upsert(access.scope, owner, {
+        key: entry.key,
+        kind: entry.kind,
+        value: secret ? null : entry.value,
+        ciphertext: secret
+          ? new Uint8Array(
+              this.keyring.seal(
+                tenantKey,
+                { tenantId: access.scope.tenantId, scopeId: app.id, key: entry.key },
+                entry.value,
+              ),
+            )
+          : null,
+      });
+    }
+  }
+
+  private open(tenantKey: TenantKey, appId: string, sealed: Uint8Array): SnapshotEntry[] {
+    return JSON.parse(this.keyring.openReleaseConfig(tenantKey, appId, sealed)) as SnapshotEntry[];
+  }
+
+  private tenantKey(db: Db, scope: TenantScope): Promise<TenantKey> {
+    return db.tenant.findUniqueOrThrow({
+      where: { id: scope.tenantId },
+      select: { id: true, wrappedDataKey: true, masterKeyId: true },
+    });
+  }
+
+  private async present(releases: Release[], currentVersion: number | null) {
+    const actorIds = [
+      ...new Set(releases.map((r) => r.actorUserId).filter((id): id is string => id !== null)),
+    ];
+    const actors = await this.prisma.client.user.findMany({
+      where: { id: { in: actorIds } },
+      select: { id: true, email: true },
+    });
+    const emails = new Map(actors.map((actor) => [actor.id, actor.email]));
+    return releases.map((release) => ({
+      version: release.version,
+      description: release.description,
+      imageDigest: release.imageDigest,
+      processTypes: release.processTypes as Record<string, string>,
+      configVersion: release.configVersion,
+      actor: release.actorUserId ? (emails.get(release.actorUserId) ?? null) : null,
+      current: release.version === currentVersion,
+      createdAt: release.createdAt.toISOString(),
+    }));
+  }
+}
