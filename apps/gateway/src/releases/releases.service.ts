@@ -81,8 +81,9 @@ export class ReleasesService {
   }
 
   /**
-   * A new release running vK's image with vK's environment; the app's own config vars and secrets
-   * go back to what they were at vK, so the next change builds on what runs.
+   * A new release running vK's image with exactly vK's environment. The app's own config vars and
+   * secrets go back to what they were at vK, so the next change builds on what runs; values set
+   * since at the namespace or tenant stay set there and return with the next release.
    */
   async rollback(
     principal: Principal,
