@@ -1,6 +1,6 @@
 import { HttpStatus, Inject, Injectable, type CanActivate, type ExecutionContext } from '@nestjs/common';
 import type { Request, Response } from 'express';
-import { RateLimiterRedis, RateLimiterRes } from 'rate-limiter-flexible';
+import { RateLimiterMemory, RateLimiterRedis, RateLimiterRes } from 'rate-limiter-flexible';
 import { ProblemException } from '../common/problem';
 import { GATEWAY_CONFIG, type GatewayConfig } from '../gateway.config';
 import { RedisService } from './redis.service';
@@ -9,7 +9,9 @@ const LOGIN_ATTEMPTS_PER_MINUTE = 20;
 
 /**
  * Per-token request budget in Redis, shared by every gateway replica; unauthenticated login
- * attempts are budgeted per client address. Over budget: 429 with Retry-After.
+ * attempts are budgeted per client address. Over budget: 429 with Retry-After. While Redis does
+ * not answer, each process budgets in memory instead, so an outage degrades the limit's precision,
+ * not the API.
  */
 @Injectable()
 export class RateLimitGuard implements CanActivate {
@@ -22,12 +24,14 @@ export class RateLimitGuard implements CanActivate {
       keyPrefix: `${redis.prefix}ratelimit:token`,
       points: config.NIMBUS_RATE_LIMIT_PER_MINUTE,
       duration: 60,
+      insuranceLimiter: new RateLimiterMemory({ points: config.NIMBUS_RATE_LIMIT_PER_MINUTE, duration: 60 }),
     });
     this.perLoginAddress = new RateLimiterRedis({
       storeClient: redis.client,
       keyPrefix: `${redis.prefix}ratelimit:login`,
       points: LOGIN_ATTEMPTS_PER_MINUTE,
       duration: 60,
+      insuranceLimiter: new RateLimiterMemory({ points: LOGIN_ATTEMPTS_PER_MINUTE, duration: 60 }),
     });
   }
 
