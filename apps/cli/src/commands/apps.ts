@@ -77,6 +77,19 @@ export function registerAppCommands(program: Command, context: CliContext): void
       );
     });
 
+  defineCommand(program, 'git:remote', "print the app's git remote URL (push to it to deploy)")
+    .addOption(appOption().makeOptionMandatory())
+    .action(async (options: AppOptions) => {
+      const path = resolveApp(options.app, context.store.target());
+      const session = context.session();
+      await session.call((client) =>
+        client.GET('/v1/tenants/{tenant}/namespaces/{namespace}/apps/{app}', { params: { path } }),
+      );
+      // The gateway serves git beside the API; the password is any API token of yours.
+      const remote = `${session.baseUrl.replace(/\/+$/, '')}/git/${path.tenant}/${path.namespace}/${path.app}.git`;
+      emit(options.json, { url: remote }, () => print(remote));
+    });
+
   defineCommand(program, 'apps:destroy', 'destroy an app and its config for good')
     .addOption(appOption().makeOptionMandatory())
     .option('--confirm <app>', 'the app name again, to confirm')

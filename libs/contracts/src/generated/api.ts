@@ -435,7 +435,7 @@ export interface components {
       password: string;
       name?: string;
       /** @default false */
-      platformAdmin: boolean;
+      platformAdmin?: boolean;
     };
     UserDto_Output: {
       /** Format: uuid */
@@ -479,7 +479,7 @@ export interface components {
        * @description Lifetime such as 12h or 30d (at most 365d)
        * @default 90d
        */
-      expiresIn: string;
+      expiresIn?: string;
     };
     CreatedTokenDto_Output: {
       /** Format: uuid */

@@ -16,7 +16,7 @@ interface Result {
   stderr: string;
 }
 
-describe('nimbus releases, releases:info and rollback', () => {
+describe('nimbus releases, releases:info, rollback and git:remote', () => {
   let gateway: TestGateway;
   let home: string;
   let nimbus: (...args: string[]) => Promise<Result>;
@@ -86,6 +86,15 @@ describe('nimbus releases, releases:info and rollback', () => {
       current: boolean;
     };
     expect(release).toMatchObject({ description: 'Rollback to v1', imageDigest: DIGEST, current: true });
+  });
+
+  it('should print the git remote of an app that exists, and refuse one that does not', async () => {
+    expect(await nimbus('git:remote', '-a', 'acme/prod/web')).toEqual({
+      status: 0,
+      stdout: `${gateway.url}/git/acme/prod/web.git\n`,
+      stderr: '',
+    });
+    expect((await nimbus('git:remote', '-a', 'acme/prod/nope')).stderr).toBe('error: app "nope" not found\n');
   });
 
   it('should refuse a bad or unknown version with one error line', async () => {
