@@ -7,6 +7,7 @@ import { createReadStream } from 'node:fs';
 import { realpath, stat } from 'node:fs/promises';
 import { createServer } from 'node:http';
 import { extname, join, resolve, sep } from 'node:path';
+import { performance } from 'node:perf_hooks';
 
 const TYPES = {
   '.html': 'text/html; charset=utf-8',
