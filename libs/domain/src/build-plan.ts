@@ -27,7 +27,7 @@ export interface RepositoryFacts {
 }
 
 /** Serves a static site from the app's root; the builder puts it into every static image. */
-export const STATIC_SERVER_COMMAND = 'node /nimbus/static-server.js';
+export const STATIC_SERVER_COMMAND = 'node /nimbus/static-server.mjs';
 
 export const SUPPORTED_STACKS =
   'Node.js (package.json), Python (requirements.txt or pyproject.toml), a static site (index.html), ' +

@@ -1,0 +1,2 @@
+export { buildCommit, BuildFailedError } from './pipeline/build-commit';
+export type { BuildCommitOptions, BuiltImage } from './pipeline/build-commit';
