@@ -12,6 +12,8 @@ export interface CgroupLimits {
 
 /** A cgroup (one per controller on v1) that a process joins by writing its pid to `procsFiles`. */
 export interface Cgroup {
+  /** The cgroup directories, one per controller on v1. */
+  paths: string[];
   procsFiles: string[];
   /** Pids still inside: what is left to kill once the main process is gone. */
   pids(): Promise<number[]>;
@@ -82,6 +84,7 @@ async function createV1(name: string, limits: CgroupLimits): Promise<Cgroup> {
   }
   if (limits.maxProcesses) await writeFile(join(pids, 'pids.max'), String(limits.maxProcesses));
   return {
+    paths: [memory, pids],
     procsFiles: [join(memory, 'cgroup.procs'), join(pids, 'cgroup.procs')],
     pids: async () => [
       ...new Set([
@@ -107,6 +110,7 @@ async function createV2(name: string, limits: CgroupLimits): Promise<Cgroup> {
   }
   if (limits.maxProcesses) await writeFile(join(group, 'pids.max'), String(limits.maxProcesses));
   return {
+    paths: [group],
     procsFiles: [join(group, 'cgroup.procs')],
     pids: () => readPids(join(group, 'cgroup.procs')),
     oomKilled: async () =>

@@ -29,6 +29,8 @@ export interface RunResult {
   durationMs: number;
   /** Whether memory and process limits could be enforced on this host (cgroups). */
   limited: boolean;
+  /** The cgroups the run was confined in, removed by the time this returns. */
+  cgroups: string[];
 }
 
 // Joins every cgroup named before `--`, then becomes the command: nothing runs outside the limits.
@@ -108,5 +110,6 @@ export async function runCommand({ command, cwd, env, limits, onLine }: RunOptio
     oomKilled,
     durationMs: Math.round(performance.now() - started),
     limited: cgroup !== null,
+    cgroups: cgroup?.paths ?? [],
   };
 }
