@@ -6,6 +6,7 @@ import { roleAtLeast, type Role } from '@nimbus/domain';
 import type { Logger } from '@nimbus/logging';
 import { AccessService } from '../auth/access.service';
 import { AuthCacheService } from '../auth/auth-cache.service';
+import { requireNamespace } from '../common/access-targets';
 import { ProblemException } from '../common/problem';
 import { GATEWAY_CONFIG, type GatewayConfig } from '../gateway.config';
 import { LOGGER } from '../infra/logger.token';
@@ -102,28 +103,19 @@ export class GitHttpService {
         'WWW-Authenticate': 'Basic realm="nimbus"',
       });
     }
-    let access;
-    try {
-      access = await this.access.resolve(principal, route.tenant, route.namespace, epoch);
-    } catch (error) {
-      if (error instanceof ProblemException || error instanceof HttpException) {
-        throw new GitRefusal(
-          404,
-          `repository ${route.tenant}/${route.namespace}/${route.repository} not found`,
-        );
-      }
-      throw error;
-    }
+    const notFound = () =>
+      new GitRefusal(404, `repository ${route.tenant}/${route.namespace}/${route.repository} not found`);
+    const access = await this.access
+      .resolve(principal, route.tenant, route.namespace, epoch)
+      .catch((error: unknown) => {
+        throw error instanceof ProblemException || error instanceof HttpException ? notFound() : error;
+      });
     const app = await new AppRepository(this.prisma.client).findByName(
       access.scope,
-      access.namespace!.id,
+      requireNamespace(access).id,
       appName,
     );
-    if (!app)
-      throw new GitRefusal(
-        404,
-        `repository ${route.tenant}/${route.namespace}/${route.repository} not found`,
-      );
+    if (!app) throw notFound();
     const required = REQUIRED_ROLE[service];
     if (!roleAtLeast(access.role, required)) {
       throw new GitRefusal(

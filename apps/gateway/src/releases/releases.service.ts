@@ -50,8 +50,9 @@ export class ReleasesService {
   }
 
   /**
-   * After a config change commits in `tx`: every app it reaches that has been deployed gets a new
-   * release with its current image and its new environment.
+   * Within a config change's transaction `tx`: every app it reaches that has been deployed gets a
+   * new release with its current image and its new environment, or, should anything fail, neither
+   * the change nor the releases happen.
    */
   async onConfigChange(
     tx: Db,
