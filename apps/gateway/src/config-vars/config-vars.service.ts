@@ -25,6 +25,7 @@ import type { PatchConfigDto } from './dto/config.dto';
 export type ConfigTarget = { scope: 'tenant' } | { scope: 'namespace' } | { scope: 'app'; app: App };
 
 const KIND_NAME: Record<ConfigKind, string> = { var: 'config var', secret: 'secret' };
+const CHANGE_TIMEOUT_MS = 30_000;
 
 @Injectable()
 export class ConfigVarsService {
@@ -65,71 +66,71 @@ export class ConfigVarsService {
     const owner = this.owner(access, target);
     const setKeys = Object.keys(change.set ?? {});
     const unsetKeys = change.unset ?? [];
-    const version = await this.prisma.client.$transaction(async (tx) => {
-      const repository = new ConfigEntryRepository(tx);
-      const existing = new Map(
-        (await repository.list(access.scope, owner)).map((entry) => [entry.key, entry]),
-      );
-      for (const key of [...setKeys, ...unsetKeys]) {
-        const other = existing.get(key);
-        if (other && other.kind !== kind) {
-          throw conflict(
-            'config/kind_mismatch',
-            `${key} is a ${KIND_NAME[other.kind]} at this scope; unset it there first`,
+    const version = await this.prisma.client.$transaction(
+      async (tx) => {
+        const repository = new ConfigEntryRepository(tx);
+        const existing = new Map(
+          (await repository.list(access.scope, owner)).map((entry) => [entry.key, entry]),
+        );
+        for (const key of [...setKeys, ...unsetKeys]) {
+          const other = existing.get(key);
+          if (other && other.kind !== kind) {
+            throw conflict(
+              'config/kind_mismatch',
+              `${key} is a ${KIND_NAME[other.kind]} at this scope; unset it there first`,
+            );
+          }
+        }
+        const tenantKey = kind === 'secret' ? await this.tenantKey(tx, access) : null;
+        for (const [key, value] of Object.entries(change.set ?? {})) {
+          await repository.upsert(access.scope, owner, {
+            key,
+            kind,
+            value: kind === 'var' ? value : null,
+            ciphertext: tenantKey
+              ? new Uint8Array(
+                  this.keyring.seal(
+                    tenantKey,
+                    { tenantId: tenantKey.id, scopeId: this.ownerId(access, target), key },
+                    value,
+                  ),
+                )
+              : null,
+          });
+        }
+        const removedKeys = unsetKeys.filter((key) => existing.has(key));
+        if (removedKeys.length) await repository.remove(access.scope, owner, removedKeys);
+        if (setKeys.length > 0 || removedKeys.length > 0) {
+          await this.bumpVersions(tx, access, target);
+          await this.releases.onConfigChange(
+            tx,
+            access.scope,
+            this.reach(access, target),
+            describeChange(
+              kind,
+              setKeys,
+              removedKeys,
+              target.scope === 'app' ? null : `${target.scope} ${this.targetName(access, target)}`,
+            ),
+            principal.user.id,
           );
         }
-      }
-      const tenantKey = kind === 'secret' ? await this.tenantKey(tx, access) : null;
-      for (const [key, value] of Object.entries(change.set ?? {})) {
-        await repository.upsert(access.scope, owner, {
-          key,
-          kind,
-          value: kind === 'var' ? value : null,
-          ciphertext: tenantKey
-            ? new Uint8Array(
-                this.keyring.seal(
-                  tenantKey,
-                  { tenantId: tenantKey.id, scopeId: this.ownerId(access, target), key },
-                  value,
-                ),
-              )
-            : null,
-        });
-      }
-      const removed = unsetKeys.length ? await repository.remove(access.scope, owner, unsetKeys) : 0;
-      const changed = setKeys.length > 0 || removed > 0;
-      if (changed) {
-        await this.bumpVersions(tx, access, target);
-        const unset = unsetKeys.filter((key) => existing.has(key));
-        await this.releases.onConfigChange(
-          tx,
+        await new AuditRepository(tx).record(
           access.scope,
-          this.reach(access, target),
-          describeChange(
-            kind,
-            setKeys,
-            unset,
-            target.scope === 'app' ? null : `${target.scope} ${this.targetName(access, target)}`,
+          this.audit.entry(
+            principal,
+            requestId,
+            kind === 'var' ? 'config.update' : 'secrets.update',
+            target.scope,
+            this.targetName(access, target),
+            { set: setKeys, unset: removedKeys },
           ),
-          principal.user.id,
         );
-      }
-      await new AuditRepository(tx).record(
-        access.scope,
-        this.audit.entry(
-          principal,
-          requestId,
-          kind === 'var' ? 'config.update' : 'secrets.update',
-          target.scope,
-          this.targetName(access, target),
-          {
-            set: setKeys,
-            unset: unsetKeys.filter((key) => existing.has(key)),
-          },
-        ),
-      );
-      return this.readVersion(tx, access, target);
-    });
+        return this.readVersion(tx, access, target);
+        // A tenant-wide change cuts a release for every deployed app in this one transaction.
+      },
+      { timeout: CHANGE_TIMEOUT_MS },
+    );
     const entries = await new ConfigEntryRepository(this.prisma.client).list(access.scope, owner, kind);
     return {
       scope: target.scope,
