@@ -25,6 +25,7 @@ import type { PatchConfigDto } from './dto/config.dto';
 export type ConfigTarget = { scope: 'tenant' } | { scope: 'namespace' } | { scope: 'app'; app: App };
 
 const KIND_NAME: Record<ConfigKind, string> = { var: 'config var', secret: 'secret' };
+/** A tenant-wide change cuts a release for every deployed app, all in one transaction. */
 const CHANGE_TIMEOUT_MS = 30_000;
 
 @Injectable()
@@ -127,7 +128,6 @@ export class ConfigVarsService {
           ),
         );
         return this.readVersion(tx, access, target);
-        // A tenant-wide change cuts a release for every deployed app in this one transaction.
       },
       { timeout: CHANGE_TIMEOUT_MS },
     );
