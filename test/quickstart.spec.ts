@@ -1,11 +1,10 @@
 import { execFile, type ExecFileOptions } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdtemp, readFile, rm, stat } from 'node:fs/promises';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { Client } from 'pg';
-import { testEnvironment } from '@nimbus/testing';
+import { testEnvironment, freePort } from '@nimbus/testing';
 
 const ROOT = resolve(__dirname, '..');
 
@@ -21,14 +20,6 @@ const run = (command: string, args: string[], options: ExecFileOptions) =>
       done({ code: error ? Number(error.code ?? 1) : 0, stdout: String(stdout), stderr: String(stderr) }),
     ),
   );
-
-const freePort = () =>
-  new Promise<number>((done) => {
-    const server = createServer().listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => done(port));
-    });
-  });
 
 /** The README's Quickstart, as a new user runs it: start the platform, then use the CLI. */
 describe('Quickstart', () => {

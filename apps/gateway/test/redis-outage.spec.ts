@@ -1,15 +1,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { createServer } from 'node:net';
 import { seedTenant } from './support/seed-tenant';
 import { startTestGateway, type TestGateway } from './support/test-gateway';
-
-const freePort = () =>
-  new Promise<number>((done) => {
-    const server = createServer().listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => done(port));
-    });
-  });
+import { freePort } from '@nimbus/testing';
 
 /** Redis carries only what can be rebuilt: losing it must not take the API down. */
 describe('a Redis outage', () => {

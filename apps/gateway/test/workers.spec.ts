@@ -1,23 +1,15 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { createServer } from 'node:net';
 import { resolve } from 'node:path';
 import {
   createTestDatabase,
   createTestRedisPrefix,
   testEnvironment,
+  freePort,
   type TestDatabase,
 } from '@nimbus/testing';
 
 const MAIN = resolve(__dirname, '../dist/main.js');
-
-const freePort = () =>
-  new Promise<number>((done) => {
-    const server = createServer().listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => done(port));
-    });
-  });
 
 const eventually = async (check: () => boolean | Promise<boolean>, what: string) => {
   for (let attempt = 0; attempt < 100; attempt++) {

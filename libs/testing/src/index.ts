@@ -5,3 +5,4 @@ export type { TestDatabase } from './test-database';
 export { createTestRedisPrefix } from './test-redis';
 export { createUser, createApiToken } from './factories';
 export type { CreatedUser } from './factories';
+export { freePort } from './free-port';
