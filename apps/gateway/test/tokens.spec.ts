@@ -90,6 +90,22 @@ describe('tokens', () => {
     expect(namespaces.data!.map((ns) => ns.name)).toEqual(['prod']);
   });
 
+  it('should let a namespace token mint tokens for its own namespace only', async () => {
+    const created = await gateway.client(ownerToken).POST('/v1/tokens', {
+      body: { name: 'deployer', tenant: 'acme', namespace: 'prod', role: 'developer' },
+    });
+    const asDeployer = gateway.client(created.data!.token);
+    const mint = (namespace?: string) =>
+      asDeployer.POST('/v1/tokens', {
+        body: { name: 'ci', tenant: 'acme', ...(namespace ? { namespace } : {}) },
+      });
+    const own = await mint('prod');
+    expect(own.response.status).toBe(201);
+    expect(own.data).toMatchObject({ tenant: 'acme', namespace: 'prod', role: 'developer' });
+    expect((await mint('staging')).response.status).toBe(404);
+    expect((await mint()).response.status).toBe(403);
+  });
+
   it('should cap a token by its member role when the member is demoted', async () => {
     const member = await createUser(gateway.db);
     const api = gateway.client(ownerToken);

@@ -1,11 +1,15 @@
 import { Injectable } from '@nestjs/common';
 import { AuditRepository, type AuditRecord, type Prisma } from '@nimbus/db';
 import { PrismaService } from '../infra/prisma.service';
+import { UsersService } from '../users/users.service';
 import type { Principal, TenantAccess } from '../auth/principal';
 
 @Injectable()
 export class AuditService {
-  constructor(private readonly prisma: PrismaService) {}
+  constructor(
+    private readonly prisma: PrismaService,
+    private readonly users: UsersService,
+  ) {}
 
   /** An audit record for the caller; write it with the change, in the same transaction. */
   entry(
@@ -32,14 +36,7 @@ export class AuditService {
       limit,
       ...(before ? { before: BigInt(before) } : {}),
     });
-    const actorIds = [
-      ...new Set(entries.map((e) => e.actorUserId).filter((id): id is string => id !== null)),
-    ];
-    const actors = await this.prisma.client.user.findMany({
-      where: { id: { in: actorIds } },
-      select: { id: true, email: true },
-    });
-    const emails = new Map(actors.map((a) => [a.id, a.email]));
+    const emails = await this.users.emailsOf(entries.map((item) => item.actorUserId));
     return entries.map((e) => ({
       id: e.id.toString(),
       action: e.action,

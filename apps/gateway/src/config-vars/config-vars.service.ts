@@ -44,7 +44,7 @@ export class ConfigVarsService {
       this.owner(access, target),
       kind,
     );
-    const tenantKey = reveal ? await this.tenantKey(this.prisma.client, access) : null;
+    const tenantKey = reveal ? await this.keyring.loadTenantKey(this.prisma.client, access.scope) : null;
     return {
       scope: target.scope,
       configVersion: await this.readVersion(this.prisma.client, access, target),
@@ -82,7 +82,7 @@ export class ConfigVarsService {
             );
           }
         }
-        const tenantKey = kind === 'secret' ? await this.tenantKey(tx, access) : null;
+        const tenantKey = kind === 'secret' ? await this.keyring.loadTenantKey(tx, access.scope) : null;
         for (const [key, value] of Object.entries(change.set ?? {})) {
           await repository.upsert(access.scope, owner, {
             key,
@@ -147,7 +147,7 @@ export class ConfigVarsService {
       app.namespaceId,
       app.id,
     );
-    const tenantKey = reveal ? await this.tenantKey(this.prisma.client, access) : null;
+    const tenantKey = reveal ? await this.keyring.loadTenantKey(this.prisma.client, access.scope) : null;
     const merged = mergeEnvironment(
       entries.map((entry) => ({
         key: entry.key,
@@ -181,13 +181,6 @@ export class ConfigVarsService {
           : null;
     }
     return { key: entry.key, value, secret, scope: entry.scope, updatedAt: entry.updatedAt.toISOString() };
-  }
-
-  private tenantKey(db: Db, access: TenantAccess): Promise<TenantKey> {
-    return db.tenant.findUniqueOrThrow({
-      where: { id: access.scope.tenantId },
-      select: { id: true, wrappedDataKey: true, masterKeyId: true },
-    });
   }
 
   private assertMayReveal(access: TenantAccess, reveal: boolean): void {

@@ -1,6 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { MasterKeyring, generateDataKey, openValue, sealValue, type WrappedDataKey } from '@nimbus/crypto';
-import type { Tenant } from '@nimbus/db';
+import type { Db, Tenant, TenantScope } from '@nimbus/db';
 import { GATEWAY_CONFIG, type GatewayConfig } from '../gateway.config';
 
 /** Where a secret lives, bound into its ciphertext so it cannot be replayed elsewhere. */
@@ -54,6 +54,14 @@ export class KeyringService {
       Buffer.from(sealed),
       `nimbus:release-config:${tenant.id}:${appId}`,
     ).toString('utf8');
+  }
+
+  /** The tenant's wrapped data key, read with `db` (inside a transaction when one is open). */
+  loadTenantKey(db: Db, scope: TenantScope): Promise<TenantKey> {
+    return db.tenant.findUniqueOrThrow({
+      where: { id: scope.tenantId },
+      select: { id: true, wrappedDataKey: true, masterKeyId: true },
+    });
   }
 
   private dataKey(tenant: TenantKey): Buffer {

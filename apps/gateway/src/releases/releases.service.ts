@@ -15,6 +15,7 @@ import { requireNamespace } from '../common/access-targets';
 import { KeyringService, type TenantKey } from '../infra/keyring.service';
 import { PrismaService } from '../infra/prisma.service';
 import { AuditService } from '../audit/audit.service';
+import { UsersService } from '../users/users.service';
 import type { Principal, TenantAccess } from '../auth/principal';
 import { snapshotOf, type SnapshotEntry } from './config-snapshot';
 
@@ -34,6 +35,7 @@ export class ReleasesService {
     private readonly prisma: PrismaService,
     private readonly keyring: KeyringService,
     private readonly audit: AuditService,
+    private readonly users: UsersService,
   ) {}
 
   /** Cuts the next release of an app: `image` with the app's environment as it is now. */
@@ -96,7 +98,7 @@ export class ReleasesService {
     const target = await new ReleaseRepository(this.prisma.client).find(access.scope, app.id, version);
     if (!target) throw notFound('release', `v${version}`);
     const release = await this.prisma.client.$transaction(async (tx) => {
-      const tenantKey = await this.tenantKey(tx, access.scope);
+      const tenantKey = await this.keyring.loadTenantKey(tx, access.scope);
       const snapshot = this.open(tenantKey, app.id, target.configSnapshot);
       await this.restoreAppConfig(tx, access, app, tenantKey, snapshot);
       const { configVersion } = await tx.app.update({
@@ -151,7 +153,7 @@ export class ReleasesService {
   ) {
     const app = await new AppRepository(tx).findById(scope, appId);
     if (!app) throw notFound('app', appId);
-    const tenantKey = await this.tenantKey(tx, scope);
+    const tenantKey = await this.keyring.loadTenantKey(tx, scope);
     const entries = await new ConfigEntryRepository(tx).forApp(scope, app.namespaceId, app.id);
     const snapshot = snapshotOf(entries, (entry) =>
       this.keyring.open(
@@ -211,22 +213,8 @@ export class ReleasesService {
     return JSON.parse(this.keyring.openReleaseConfig(tenantKey, appId, sealed)) as SnapshotEntry[];
   }
 
-  private tenantKey(db: Db, scope: TenantScope): Promise<TenantKey> {
-    return db.tenant.findUniqueOrThrow({
-      where: { id: scope.tenantId },
-      select: { id: true, wrappedDataKey: true, masterKeyId: true },
-    });
-  }
-
   private async present(releases: Release[], currentVersion: number | null) {
-    const actorIds = [
-      ...new Set(releases.map((r) => r.actorUserId).filter((id): id is string => id !== null)),
-    ];
-    const actors = await this.prisma.client.user.findMany({
-      where: { id: { in: actorIds } },
-      select: { id: true, email: true },
-    });
-    const emails = new Map(actors.map((actor) => [actor.id, actor.email]));
+    const emails = await this.users.emailsOf(releases.map((item) => item.actorUserId));
     return releases.map((release) => ({
       version: release.version,
       description: release.description,

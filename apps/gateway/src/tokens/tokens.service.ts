@@ -1,12 +1,13 @@
 import { HttpStatus, Inject, Injectable } from '@nestjs/common';
 import { generateApiToken, hashApiToken, looksLikeApiToken, tokenDisplayPrefix } from '@nimbus/crypto';
 import { AuditRepository, tenantScope, type ApiToken, type Namespace, type Tenant } from '@nimbus/db';
-import { roleAtLeast, weakerRole, type Role } from '@nimbus/domain';
+import { roleAtLeast, type Role } from '@nimbus/domain';
 import { ProblemException, forbidden, notFound } from '../common/problem';
 import { GATEWAY_CONFIG, type GatewayConfig } from '../gateway.config';
 import { PrismaService } from '../infra/prisma.service';
+import { AccessService } from '../auth/access.service';
 import { AuthCacheService } from '../auth/auth-cache.service';
-import type { Principal } from '../auth/principal';
+import type { Principal, TenantAccess } from '../auth/principal';
 import { expiryToMs, type CreateTokenDto } from './dto/token.dto';
 
 /** Writing last-used on every request would turn every read into a write; once a minute is enough. */
@@ -43,6 +44,7 @@ export class TokensService {
   constructor(
     private readonly prisma: PrismaService,
     private readonly cache: AuthCacheService,
+    private readonly access: AccessService,
     @Inject(GATEWAY_CONFIG) private readonly config: GatewayConfig,
   ) {}
 
@@ -128,30 +130,16 @@ export class TokensService {
         [{ field: 'body.namespace', message: 'requires body.tenant' }],
       );
     }
-    let tenant: Tenant | null = null;
-    let namespace: Namespace | null = null;
+    let access: TenantAccess | null = null;
     let role: Role | null = null;
     if (request.tenant) {
-      const membership = await this.prisma.client.membership.findFirst({
-        where: { userId: principal.user.id, tenant: { name: request.tenant } },
-        include: { tenant: true },
-      });
-      if (!membership || (principal.token.tenantId && principal.token.tenantId !== membership.tenantId)) {
-        throw notFound('tenant', request.tenant);
+      // Read fresh (no cache epoch): minting a credential is rare and must see current access.
+      access = await this.access.resolve(principal, request.tenant, request.namespace, null);
+      if (request.role && !roleAtLeast(access.role, request.role)) {
+        throw forbidden(`you cannot create a token with the ${request.role} role: you have ${access.role}`);
       }
-      tenant = membership.tenant;
-      const callerRole = weakerRole(membership.role, principal.token.role);
-      if (request.role && !roleAtLeast(callerRole, request.role)) {
-        throw forbidden(`you cannot create a token with the ${request.role} role: you have ${callerRole}`);
-      }
-      role = request.role ?? callerRole;
-      if (request.namespace) {
-        namespace = await this.prisma.client.namespace.findUnique({
-          where: { tenantId_name: { tenantId: tenant.id, name: request.namespace } },
-        });
-        if (!namespace) throw notFound('namespace', request.namespace);
-      }
-      if (principal.token.namespaceId && principal.token.namespaceId !== namespace?.id) {
+      role = request.role ?? access.role;
+      if (principal.token.namespaceId && !access.namespace) {
         throw forbidden(
           'this token is limited to one namespace; it can only create tokens for that namespace',
         );
@@ -176,14 +164,14 @@ export class TokensService {
           kind: 'api',
           tokenHash: hashApiToken(token),
           prefix: tokenDisplayPrefix(token),
-          tenantId: tenant?.id ?? null,
-          namespaceId: namespace?.id ?? null,
+          tenantId: access?.tenant.id ?? null,
+          namespaceId: access?.namespace?.id ?? null,
           role,
           expiresAt: new Date(Date.now() + expiryToMs(request.expiresIn)),
         },
         include: { tenant: true, namespace: true },
       });
-      await new AuditRepository(tx).record(tenant ? tenantScope(tenant.id) : null, {
+      await new AuditRepository(tx).record(access?.scope ?? null, {
         actorUserId: principal.user.id,
         actorToken: principal.token.prefix,
         action: 'token.create',
@@ -192,7 +180,7 @@ export class TokensService {
         details: {
           name: request.name,
           role,
-          namespace: namespace?.name ?? null,
+          namespace: access?.namespace?.name ?? null,
           expiresAt: created.expiresAt?.toISOString() ?? null,
         },
         requestId,

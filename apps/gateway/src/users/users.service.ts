@@ -59,6 +59,17 @@ export class UsersService {
     });
   }
 
+  /** Emails of the given users, for showing who did something; unknown ids are left out. */
+  async emailsOf(ids: Iterable<string | null>): Promise<Map<string, string>> {
+    const wanted = [...new Set([...ids].filter((id): id is string => id !== null))];
+    if (wanted.length === 0) return new Map();
+    const users = await this.prisma.client.user.findMany({
+      where: { id: { in: wanted } },
+      select: { id: true, email: true },
+    });
+    return new Map(users.map((user) => [user.id, user.email]));
+  }
+
   async whoami(principal: Principal) {
     const [user, token, memberships] = await Promise.all([
       this.prisma.client.user.findUniqueOrThrow({ where: { id: principal.user.id } }),
