@@ -12,7 +12,15 @@ const git = (cwd: string, ...args: string[]) =>
     .toString()
     .trim();
 
-/** A repository with one commit holding `files`; returns its path and the commit. */
+/** The tree of `dir`'s HEAD as the builder receives it: a `git archive` tarball. */
+function archive(dir: string) {
+  const commit = git(dir, 'rev-parse', 'HEAD');
+  const source = join(dir, `../${commit}.tar`);
+  git(dir, 'archive', '--format=tar', '-o', source, commit);
+  return { source, commit };
+}
+
+/** A repository with one commit holding `files`; returns its directory and the commit as a tarball. */
 async function repository(
   root: string,
   name: string,
@@ -25,7 +33,7 @@ async function repository(
   prepare?.(dir);
   git(dir, 'add', '.');
   git(dir, 'commit', '-qm', 'initial');
-  return { repository: join(dir, '.git'), commit: git(dir, 'rev-parse', 'HEAD'), dir };
+  return { ...archive(dir), dir };
 }
 
 describe(buildCommit.name, () => {
@@ -39,7 +47,7 @@ describe(buildCommit.name, () => {
     limits: { timeoutMs: 120_000, memoryBytes: 1 << 30, maxProcesses: 512 },
   });
   const build = async (
-    source: { repository: string; commit: string },
+    source: { source: string; commit: string },
     extra: Partial<BuildCommitOptions> = {},
   ) => {
     const lines: string[] = [];
@@ -95,7 +103,7 @@ describe(buildCommit.name, () => {
 
     await writeFile(join(source.dir, 'server.js'), "console.log('v2');\n");
     git(source.dir, 'commit', '-qam', 'second');
-    const warm = await build({ repository: source.repository, commit: git(source.dir, 'rev-parse', 'HEAD') });
+    const warm = await build(archive(source.dir));
     expect(warm.lines).toContain('-----> Restoring cached dependencies (lockfile unchanged)');
     expect(warm.lines).not.toContain('-----> npm ci');
     expect(warm.image.digest).not.toBe(cold.image.digest);

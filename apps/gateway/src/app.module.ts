@@ -13,6 +13,11 @@ import { AppsController } from './apps/apps.controller';
 import { AppsService } from './apps/apps.service';
 import { AuditController } from './audit/audit.controller';
 import { AuditService } from './audit/audit.service';
+import { BuildQueueService } from './builds/build-queue.service';
+import { BuildsController } from './builds/builds.controller';
+import { BuildsService } from './builds/builds.service';
+import { GitPushController } from './builds/git-push.controller';
+import { PushGrantsService } from './builds/push-grants.service';
 import {
   AppConfigController,
   EnvironmentController,
@@ -63,6 +68,8 @@ export class AppModule {
         AuditController,
         GitHttpController,
         ReleasesController,
+        BuildsController,
+        GitPushController,
       ],
       providers: [
         { provide: GATEWAY_CONFIG, useValue: config },
@@ -83,6 +90,9 @@ export class AppModule {
         ReleasesService,
         GitRepositoriesService,
         GitHttpService,
+        BuildQueueService,
+        BuildsService,
+        PushGrantsService,
         BearerStrategy,
         LocalStrategy,
         // Guards run in this order: who is calling, whether they have budget, what they may touch.

@@ -1,42 +1,12 @@
-import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createApiToken, createUser } from '@nimbus/testing';
+import { git, gitRemote } from './support/git';
 import { seedTenant } from './support/seed-tenant';
 import { startTestGateway, type TestGateway } from './support/test-gateway';
-
-interface GitResult {
-  code: number;
-  output: string;
-}
-
-/** Runs the real git client, never prompting for credentials. */
-function git(cwd: string, ...args: string[]): Promise<GitResult> {
-  return new Promise((resolve) => {
-    execFile(
-      'git',
-      [
-        '-c',
-        'user.name=Test',
-        '-c',
-        'user.email=test@example.test',
-        '-c',
-        'init.defaultBranch=main',
-        ...args,
-      ],
-      {
-        cwd,
-        env: { ...process.env, GIT_TERMINAL_PROMPT: '0', GIT_ASKPASS: '/bin/false' },
-        maxBuffer: 16 << 20,
-      },
-      (error, stdout, stderr) =>
-        resolve({ code: error ? ((error.code as number) ?? 1) : 0, output: stdout + stderr }),
-    );
-  });
-}
 
 describe('git over smart HTTP', () => {
   let gateway: TestGateway;
@@ -45,12 +15,7 @@ describe('git over smart HTTP', () => {
   let viewer: string;
   let outsider: string;
 
-  const remote = (token: string, path = 'acme/prod/web') => {
-    const url = new URL(`${gateway.url}/git/${path}.git`);
-    url.username = 'anything';
-    url.password = token;
-    return url.toString();
-  };
+  const remote = (token: string, path = 'acme/prod/web') => gitRemote(gateway.url, token, path);
 
   beforeAll(async () => {
     gateway = await startTestGateway({ NIMBUS_GIT_MAX_PUSH_BYTES: String(512 * 1024) });
@@ -80,11 +45,15 @@ describe('git over smart HTTP', () => {
     await gateway.close();
   });
 
+  // Pushes here go to a branch that does not deploy: building is the git-push suite's subject.
   it('should accept a push from a developer and serve a clone of it', async () => {
-    const push = await git(join(work, 'app'), 'push', remote(developer), 'main');
+    const push = await git(join(work, 'app'), 'push', remote(developer), 'main:work');
     expect(push).toMatchObject({ code: 0 });
-    expect(push.output).toContain('* [new branch]      main -> main');
-    const clone = await git(work, 'clone', remote(viewer), 'copy');
+    expect(push.output).toContain(
+      'remote: -----> Branch work stored, not deployed: only main or master deploys',
+    );
+    expect(push.output).toContain('* [new branch]      main -> work');
+    const clone = await git(work, 'clone', '--branch', 'work', remote(viewer), 'copy');
     expect(clone.code).toBe(0);
     const log = await git(join(work, 'copy'), 'log', '--format=%s');
     expect(log.output.trim()).toBe('first');
@@ -118,12 +87,12 @@ describe('git over smart HTTP', () => {
     await writeFile(big, randomBytes(1024 * 1024));
     await git(join(work, 'app'), 'add', 'blob.bin');
     await git(join(work, 'app'), 'commit', '-m', 'big');
-    const push = await git(join(work, 'app'), 'push', remote(developer), 'main');
+    const push = await git(join(work, 'app'), 'push', remote(developer), 'main:work');
     expect(push.code).not.toBe(0);
     expect(push.output).toMatch(/pack exceeds maximum allowed size/);
     const heads = await git(work, 'ls-remote', remote(viewer));
     const [sha] = (await git(join(work, 'app'), 'rev-parse', 'HEAD~1')).output.trim().split('\n');
-    expect(heads.output).toContain(`${sha}\trefs/heads/main`);
+    expect(heads.output).toContain(`${sha}\trefs/heads/work`);
   });
 
   it('should remove the repository with its app', async () => {

@@ -1,3 +1,4 @@
+import { resolve } from 'node:path';
 import { z } from 'zod';
 
 /** A TCP port number given as a decimal string. */
@@ -26,3 +27,42 @@ export const durationFromEnv = (fallback: string) =>
       const [, amount, unit] = DURATION.exec(value) as RegExpExecArray;
       return Number(amount) * UNIT_MS[unit as keyof typeof UNIT_MS];
     });
+
+/** A value `parse` accepts, its error message becoming the variable's. */
+export const parsedFromEnv = <T>(parse: (value: string) => T) =>
+  z.string().transform((value, ctx) => {
+    try {
+      return parse(value);
+    } catch (error) {
+      ctx.addIssue({ code: 'custom', message: (error as Error).message });
+      return z.NEVER;
+    }
+  });
+
+/** A comma-separated list of values `parse` accepts; empty by default. */
+export const listFromEnv = <T>(parse: (value: string) => T) =>
+  z
+    .string()
+    .default('')
+    .transform((value, ctx) => {
+      const items: T[] = [];
+      for (const item of value
+        .split(',')
+        .map((part) => part.trim())
+        .filter(Boolean)) {
+        try {
+          items.push(parse(item));
+        } catch (error) {
+          ctx.addIssue({ code: 'custom', message: (error as Error).message });
+        }
+      }
+      return items;
+    });
+
+/** A directory, made absolute against the working directory at start-up. */
+export const pathFromEnv = (fallback: string) =>
+  z
+    .string()
+    .min(1)
+    .default(fallback)
+    .transform((path) => resolve(path));

@@ -1,2 +1,10 @@
 export { loadConfig, ConfigError } from './load-config';
-export { booleanFromEnv, durationFromEnv, portFromEnv, urlFromEnv } from './env-types';
+export {
+  booleanFromEnv,
+  durationFromEnv,
+  listFromEnv,
+  parsedFromEnv,
+  pathFromEnv,
+  portFromEnv,
+  urlFromEnv,
+} from './env-types';

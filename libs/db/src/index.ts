@@ -9,6 +9,10 @@ export { ConfigEntryRepository } from './repositories/config-entry.repository';
 export type { ConfigOwner } from './repositories/config-entry.repository';
 export { AuditRepository } from './repositories/audit.repository';
 export { ReleaseRepository } from './repositories/release.repository';
+export { BuildRepository } from './repositories/build.repository';
+export { BuildLimitError } from './repositories/build.repository';
+export type { NewBuild, FinishedBuild, BuildLimits } from './repositories/build.repository';
+export { loadTenantKey } from './repositories/tenant-key';
 export type { NewRelease } from './repositories/release.repository';
 export type { AuditRecord } from './repositories/audit.repository';
 export { Prisma } from './generated/prisma/client';
@@ -16,6 +20,8 @@ export type {
   ApiToken,
   App,
   Release,
+  Build,
+  BuildStatus,
   AuditEntry,
   ConfigEntry,
   Membership,

@@ -12,3 +12,4 @@ export { parseAppJson, appJsonEnvDefaults, appJsonSchema } from './app-json';
 export type { AppJson } from './app-json';
 export { planBuild, UnsupportedAppError, STATIC_SERVER_COMMAND, SUPPORTED_STACKS } from './build-plan';
 export type { BuildPlan, BuildStep, RepositoryFacts, StackName } from './build-plan';
+export { appHostname, appUrl } from './app-url';

@@ -27,19 +27,29 @@ const APP_DIR = '/app';
 export class BuildFailedError extends Error {}
 
 export interface BuildCommitOptions {
-  /** The app's git repository (bare or not) and the commit to build. */
-  repository: string;
+  /** The commit's tree as a tar archive (`git archive`), and the commit it came from. */
+  source: string;
   commit: string;
   /** Scratch space for this build; removed afterwards. */
   scratchDir: string;
   /** Kept between this app's builds: its dependency cache. */
   cacheDir: string;
+  /**
+   * Package managers' download caches, shared by all apps (content-addressed and checked on
+   * read, so one app cannot slip another a different package); the app's own by default.
+   */
+  packageCacheDir?: string;
   store: ImageStore;
   /** Environment for build steps (the app's config, say); PATH and HOME are set here. */
   env?: Record<string, string>;
   limits: RunLimits;
   /** Build output for the pusher, one line at a time. */
   log: (line: string) => void;
+  /**
+   * Runs once the image is stored, while the built tree still exists at `appDir` (the release
+   * phase runs there); what it throws fails the build.
+   */
+  afterImage?: (image: BuiltImage, appDir: string) => Promise<void>;
 }
 
 export interface BuiltImage {
@@ -50,6 +60,8 @@ export interface BuiltImage {
   release: string | null;
   /** Compressed size of the image's layers. */
   sizeBytes: number;
+  /** The environment the image sets (stack defaults and app.json's), which instances start from. */
+  env: Record<string, string>;
 }
 
 const STACK_NAMES: Record<StackName, string> = {
@@ -99,7 +111,8 @@ export async function buildCommit(options: BuildCommitOptions): Promise<BuiltIma
       PATH: process.env.PATH ?? '/usr/bin:/bin',
       HOME: home,
       CI: 'true',
-      npm_config_cache: join(options.cacheDir, 'npm'),
+      npm_config_cache: join(options.packageCacheDir ?? options.cacheDir, 'npm'),
+      PIP_CACHE_DIR: join(options.packageCacheDir ?? options.cacheDir, 'pip'),
     };
     const cache = new NodeModulesCache(join(options.cacheDir, 'node_modules'));
     const cacheKey = plan.stack === 'node' ? await cache.keyFor(app) : null;
@@ -138,29 +151,22 @@ export async function buildCommit(options: BuildCommitOptions): Promise<BuiltIma
     const types = Object.keys(plan.processes).join(', ');
     log(`-----> Process types: ${types}`);
     log(`-----> Image ${image.digest} (${(image.sizeBytes / 1_048_576).toFixed(1)} MiB)`);
+    await options.afterImage?.(image, app);
     return image;
   } finally {
     await rm(work, { recursive: true, force: true });
   }
 }
 
-async function checkout({ repository, commit, limits }: BuildCommitOptions, dir: string): Promise<void> {
-  if (!/^[0-9a-f]{40}$/.test(commit)) throw new BuildFailedError(`not a commit id: ${commit}`);
+async function checkout({ source, commit, limits }: BuildCommitOptions, dir: string): Promise<void> {
   const result = await runCommand({
-    command: [
-      'sh',
-      '-c',
-      'git --git-dir="$1" archive --format=tar "$2" | tar -x -C "$3"',
-      'checkout',
-      repository,
-      commit,
-      dir,
-    ],
+    command: ['tar', '-x', '--no-same-owner', '-f', source, '-C', dir],
     cwd: dir,
     env: { PATH: process.env.PATH ?? '/usr/bin:/bin' },
     limits: { timeoutMs: limits.timeoutMs },
   });
-  if (result.exitCode !== 0) throw new BuildFailedError(`could not check out ${commit.slice(0, 7)}`);
+  if (result.exitCode !== 0)
+    throw new BuildFailedError(`could not unpack the source of ${commit.slice(0, 7)}`);
 }
 
 async function writeImage(
@@ -192,9 +198,10 @@ async function writeImage(
       createdBy: `nimbus build ${options.commit}`,
     }),
   );
+  const env = { ...envDefaults, ...IMAGE_ENV[plan.stack] };
   const image = buildImage({
     layers,
-    env: { ...envDefaults, ...IMAGE_ENV[plan.stack] },
+    env,
     workingDir: APP_DIR,
     labels: {
       [PROCESS_TYPES_LABEL]: encodeProcessTypes(plan.processes),
@@ -210,5 +217,6 @@ async function writeImage(
     processTypes: plan.processes,
     release: plan.release,
     sizeBytes: layers.reduce((total, layer) => total + layer.descriptor.size, 0),
+    env,
   };
 }

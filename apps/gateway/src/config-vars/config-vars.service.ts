@@ -16,7 +16,7 @@ import { requireNamespace } from '../common/access-targets';
 import { KeyringService, type TenantKey } from '../infra/keyring.service';
 import { PrismaService } from '../infra/prisma.service';
 import { AuditService } from '../audit/audit.service';
-import { describeChange } from '../releases/config-snapshot';
+import { describeChange } from './describe-change';
 import { ReleasesService, type ConfigReach } from '../releases/releases.service';
 import type { Principal, TenantAccess } from '../auth/principal';
 import type { PatchConfigDto } from './dto/config.dto';

@@ -1,4 +1,5 @@
 import { spawn } from 'node:child_process';
+import { resolve } from 'node:path';
 import { HttpException, Inject, Injectable } from '@nestjs/common';
 import type { Request, Response } from 'express';
 import { AppRepository } from '@nimbus/db';
@@ -12,6 +13,7 @@ import { GATEWAY_CONFIG, type GatewayConfig } from '../gateway.config';
 import { LOGGER } from '../infra/logger.token';
 import { PrismaService } from '../infra/prisma.service';
 import { TokensService } from '../tokens/tokens.service';
+import { PushGrantsService } from '../builds/push-grants.service';
 import { readCgiHead } from './cgi-response';
 import { GitRepositoriesService } from './git-repositories.service';
 
@@ -24,6 +26,9 @@ export interface GitRoute {
 }
 
 type GitService = 'git-upload-pack' | 'git-receive-pack';
+
+/** git runs these hooks of ours in every app repository: pre-receive builds the deploy branch. */
+const HOOKS_DIR = resolve(__dirname, '../../git-hooks');
 
 /** Room for the ref-update commands and framing around a pack of the maximum size. */
 const PROTOCOL_SLACK_BYTES = 1024 * 1024;
@@ -60,6 +65,7 @@ export class GitHttpService {
     private readonly access: AccessService,
     private readonly cache: AuthCacheService,
     private readonly repositories: GitRepositoriesService,
+    private readonly grants: PushGrantsService,
   ) {}
 
   async serve(request: Request, response: Response, route: GitRoute): Promise<void> {
@@ -67,11 +73,15 @@ export class GitHttpService {
       const service = this.serviceOf(request, route.path);
       const appName = /^([a-z][a-z0-9-]*)\.git$/.exec(route.repository)?.[1];
       if (!appName) throw new GitRefusal(404, `repository ${route.repository} not found`);
-      const { tenantId, appId, user } = await this.authorize(request, route, appName, service);
+      const pusher = await this.authorize(request, route, appName, service);
+      // A pack slightly over the limit reaches git, which refuses it with a message the pusher
+      // sees; one far over it is not worth reading at all.
       const declared = Number(request.headers['content-length'] ?? 0);
-      if (declared > this.config.NIMBUS_GIT_MAX_PUSH_BYTES) throw this.tooLarge();
-      await this.repositories.ensure(tenantId, appId);
-      await this.runBackend(request, response, { tenantId, appId, user, path: route.path });
+      if (declared > this.config.NIMBUS_GIT_MAX_PUSH_BYTES + PROTOCOL_SLACK_BYTES) throw this.tooLarge();
+      await this.repositories.ensure(pusher.tenantId, pusher.appId);
+      const pushing = service === 'git-receive-pack' && route.path === 'git-receive-pack';
+      const hookEnv = pushing ? await this.pushHookEnv(request, route, appName, pusher) : {};
+      await this.runBackend(request, response, { ...pusher, path: route.path, hookEnv });
     } catch (error) {
       if (!(error instanceof GitRefusal)) {
         this.logger.error({ err: error, path: request.path }, 'git request failed');
@@ -123,7 +133,40 @@ export class GitHttpService {
         `${service === 'git-receive-pack' ? 'pushing' : 'reading'} needs the ${required} role; you have ${access.role}`,
       );
     }
-    return { tenantId: access.scope.tenantId, appId: app.id, user: principal.user.email };
+    return {
+      tenantId: access.scope.tenantId,
+      appId: app.id,
+      user: principal.user.email,
+      userId: principal.user.id,
+      tokenPrefix: principal.token.prefix,
+    };
+  }
+
+  /**
+   * What the pre-receive hook needs to build this push: where to send the source and a one-use
+   * grant for this app and pusher. The hook reaches this gateway on the address the push came in.
+   */
+  private async pushHookEnv(
+    request: Request,
+    route: GitRoute,
+    appName: string,
+    pusher: { tenantId: string; appId: string; userId: string; tokenPrefix: string },
+  ): Promise<Record<string, string>> {
+    const grant = await this.grants.issue({
+      tenantId: pusher.tenantId,
+      appId: pusher.appId,
+      tenant: route.tenant,
+      namespace: route.namespace,
+      app: appName,
+      actorUserId: pusher.userId,
+      actorToken: pusher.tokenPrefix,
+    });
+    const address = (request.socket.localAddress ?? '127.0.0.1').replace(/^::ffff:/, '');
+    const host = address.includes(':') ? `[${address}]` : address;
+    return {
+      NIMBUS_PUSH_URL: `http://${host}:${request.socket.localPort}/internal/git/builds`,
+      NIMBUS_PUSH_GRANT: grant,
+    };
   }
 
   private basicPassword(header: string | undefined): string | null {
@@ -141,7 +184,13 @@ export class GitHttpService {
   private async runBackend(
     request: Request,
     response: Response,
-    { tenantId, appId, user, path }: { tenantId: string; appId: string; user: string; path: string },
+    {
+      tenantId,
+      appId,
+      user,
+      path,
+      hookEnv,
+    }: { tenantId: string; appId: string; user: string; path: string; hookEnv: Record<string, string> },
   ): Promise<void> {
     const backend = spawn('git', ['http-backend'], {
       env: {
@@ -161,9 +210,12 @@ export class GitHttpService {
         REMOTE_USER: user,
         // receive-pack refuses an oversized pack itself, with a message the pusher sees; the byte
         // count below only stops clients that are not git.
-        GIT_CONFIG_COUNT: '1',
+        GIT_CONFIG_COUNT: '2',
         GIT_CONFIG_KEY_0: 'receive.maxInputSize',
         GIT_CONFIG_VALUE_0: String(this.config.NIMBUS_GIT_MAX_PUSH_BYTES),
+        GIT_CONFIG_KEY_1: 'core.hooksPath',
+        GIT_CONFIG_VALUE_1: HOOKS_DIR,
+        ...hookEnv,
         REMOTE_ADDR: request.ip ?? '',
       },
       stdio: ['pipe', 'pipe', 'pipe'],

@@ -41,8 +41,8 @@ function toProblem(error: BodyParserError): ProblemException {
 export function jsonBodies(limit: string) {
   const parse = json({ limit, type: JSON_TYPES });
   return (request: Request, response: Response, next: NextFunction): void => {
-    // git's packs are streamed to git itself, never parsed here.
-    if (request.path.startsWith('/git/')) {
+    // git's packs are streamed to git itself, and pushed source trees to disk; never parsed here.
+    if (request.path.startsWith('/git/') || request.path.startsWith('/internal/git/')) {
       next();
       return;
     }

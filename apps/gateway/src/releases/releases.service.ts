@@ -1,6 +1,5 @@
 import { Injectable } from '@nestjs/common';
 import {
-  AppRepository,
   AuditRepository,
   ConfigEntryRepository,
   ReleaseRepository,
@@ -17,13 +16,7 @@ import { PrismaService } from '../infra/prisma.service';
 import { AuditService } from '../audit/audit.service';
 import { UsersService } from '../users/users.service';
 import type { Principal, TenantAccess } from '../auth/principal';
-import { snapshotOf, type SnapshotEntry } from './config-snapshot';
-
-/** What a release runs: an image in the image store and the process types it declares. */
-export interface ReleaseImage {
-  digest: string;
-  processTypes: Record<string, string>;
-}
+import { ReleaseCutter, type ReleaseImage, type SnapshotEntry } from '@nimbus/releases';
 
 /** Which deployed apps a config change reaches. */
 export type ConfigReach =
@@ -36,7 +29,11 @@ export class ReleasesService {
     private readonly keyring: KeyringService,
     private readonly audit: AuditService,
     private readonly users: UsersService,
-  ) {}
+  ) {
+    this.cutter = new ReleaseCutter(keyring);
+  }
+
+  private readonly cutter: ReleaseCutter;
 
   /** Cuts the next release of an app: `image` with the app's environment as it is now. */
   async deploy(
@@ -47,7 +44,7 @@ export class ReleasesService {
     actorUserId: string | null,
   ): Promise<Release> {
     return this.prisma.client.$transaction((tx) =>
-      this.cut(tx, scope, appId, image, description, actorUserId),
+      this.cutter.cut(tx, scope, appId, image, description, actorUserId),
     );
   }
 
@@ -79,7 +76,7 @@ export class ReleasesService {
         digest: current.imageDigest,
         processTypes: current.processTypes as Record<string, string>,
       };
-      await this.cut(tx, scope, app.id, image, description, actorUserId);
+      await this.cutter.cut(tx, scope, app.id, image, description, actorUserId);
     }
   }
 
@@ -99,7 +96,7 @@ export class ReleasesService {
     if (!target) throw notFound('release', `v${version}`);
     const release = await this.prisma.client.$transaction(async (tx) => {
       const tenantKey = await this.keyring.loadTenantKey(tx, access.scope);
-      const snapshot = this.open(tenantKey, app.id, target.configSnapshot);
+      const snapshot = this.cutter.open(tenantKey, app.id, target.configSnapshot);
       await this.restoreAppConfig(tx, access, app, tenantKey, snapshot);
       const { configVersion } = await tx.app.update({
         where: { id_tenantId: { id: app.id, tenantId: access.scope.tenantId } },
@@ -143,37 +140,6 @@ export class ReleasesService {
     return (await this.present([release], app.currentReleaseVersion))[0]!;
   }
 
-  private async cut(
-    tx: Db,
-    scope: TenantScope,
-    appId: string,
-    image: ReleaseImage,
-    description: string,
-    actorUserId: string | null,
-  ) {
-    const app = await new AppRepository(tx).findById(scope, appId);
-    if (!app) throw notFound('app', appId);
-    const tenantKey = await this.keyring.loadTenantKey(tx, scope);
-    const entries = await new ConfigEntryRepository(tx).forApp(scope, app.namespaceId, app.id);
-    const snapshot = snapshotOf(entries, (entry) =>
-      this.keyring.open(
-        tenantKey,
-        { tenantId: scope.tenantId, scopeId: entry.scopeId, key: entry.key },
-        entry.ciphertext as Uint8Array,
-      ),
-    );
-    return new ReleaseRepository(tx).append(scope, app.id, {
-      imageDigest: image.digest,
-      processTypes: image.processTypes,
-      configVersion: app.configVersion,
-      configSnapshot: new Uint8Array(
-        this.keyring.sealReleaseConfig(tenantKey, app.id, JSON.stringify(snapshot)),
-      ),
-      description,
-      actorUserId,
-    });
-  }
-
   private async restoreAppConfig(
     tx: Db,
     access: TenantAccess,
@@ -207,10 +173,6 @@ export class ReleasesService {
           : null,
       });
     }
-  }
-
-  private open(tenantKey: TenantKey, appId: string, sealed: Uint8Array): SnapshotEntry[] {
-    return JSON.parse(this.keyring.openReleaseConfig(tenantKey, appId, sealed)) as SnapshotEntry[];
   }
 
   private async present(releases: Release[], currentVersion: number | null) {

@@ -17,11 +17,22 @@ import {
 import { createGatewayApp } from '../../src/create-app';
 import { gatewayConfigSchema, type GatewayConfig } from '../../src/gateway.config';
 
+/** The settings a process working beside the gateway must share with it. */
+export interface TestGatewayEnv extends Record<string, string> {
+  DATABASE_URL: string;
+  REDIS_URL: string;
+  NIMBUS_REDIS_PREFIX: string;
+  NIMBUS_MASTER_KEY: string;
+  NIMBUS_BUILD_SOURCES: string;
+}
+
 export interface TestGateway {
   url: string;
   /** The Nest application, for services no route reaches yet (the builder's, for instance). */
   app: NestExpressApplication;
   config: GatewayConfig;
+  /** The environment it was configured with, for processes that work beside it (builders). */
+  env: TestGatewayEnv;
   /** Direct access to the gateway's database, for setup and for inspecting what was stored. */
   db: DbClient;
   database: TestDatabase;
@@ -35,15 +46,17 @@ export interface TestGateway {
 export async function startTestGateway(env: Record<string, string> = {}): Promise<TestGateway> {
   const { TEST_DATABASE_URL, TEST_REDIS_URL } = testEnvironment();
   const database = await createTestDatabase(TEST_DATABASE_URL);
-  const config = gatewayConfigSchema.parse({
+  const rawEnv: TestGatewayEnv = {
     DATABASE_URL: database.url,
     REDIS_URL: TEST_REDIS_URL,
     NIMBUS_REDIS_PREFIX: createTestRedisPrefix(),
     NIMBUS_MASTER_KEY: randomBytes(32).toString('base64'),
     NIMBUS_GIT_ROOT: await mkdtemp(join(tmpdir(), 'nimbus-git-')),
+    NIMBUS_BUILD_SOURCES: await mkdtemp(join(tmpdir(), 'nimbus-sources-')),
     LOG_LEVEL: 'debug',
     ...env,
-  });
+  };
+  const config = gatewayConfigSchema.parse(rawEnv);
   const lines: string[] = [];
   const capture = new Writable({
     write(chunk: Buffer, _encoding, done) {
@@ -63,6 +76,7 @@ export async function startTestGateway(env: Record<string, string> = {}): Promis
     url,
     app,
     config,
+    env: rawEnv,
     db,
     database,
     logs: () => lines.join(''),
@@ -72,6 +86,7 @@ export async function startTestGateway(env: Record<string, string> = {}): Promis
       await db.$disconnect();
       await database.drop();
       await rm(config.NIMBUS_GIT_ROOT, { recursive: true, force: true });
+      await rm(config.NIMBUS_BUILD_SOURCES, { recursive: true, force: true });
     },
   };
 }

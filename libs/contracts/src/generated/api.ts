@@ -388,6 +388,54 @@ export interface paths {
     patch?: never;
     trace?: never;
   };
+  '/v1/tenants/{tenant}/namespaces/{namespace}/apps/{app}/builds': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get: operations['Builds_list'];
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/v1/tenants/{tenant}/namespaces/{namespace}/apps/{app}/builds/{build}': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get: operations['Builds_get'];
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/v1/tenants/{tenant}/namespaces/{namespace}/apps/{app}/builds/{build}/output': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get: operations['Builds_output'];
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
 }
 export type webhooks = Record<string, never>;
 export interface components {
@@ -726,6 +774,62 @@ export interface components {
     RollbackDto: {
       /** @description The release whose image and configuration to run again */
       version: number;
+    };
+    BuildListDto_Output: {
+      /** Format: uuid */
+      id: string;
+      /** @enum {string} */
+      status: 'queued' | 'building' | 'succeeded' | 'failed';
+      /** @description The pushed commit */
+      commit: string;
+      /** @description The branch pushed, e.g. refs/heads/main */
+      ref: string;
+      /** @description node, python, static or procfile, once detected */
+      stack: string | null;
+      /** @description sha256:… of the built image manifest */
+      imageDigest: string | null;
+      imageSizeBytes: number | null;
+      /** @description The release the build created */
+      releaseVersion: number | null;
+      failureReason: string | null;
+      /** @description Times a builder started it (more than one after a builder stopped mid-build) */
+      attempts: number;
+      /** @description The pusher's email */
+      actor: string | null;
+      /** Format: date-time */
+      createdAt: string;
+      startedAt: string | null;
+      finishedAt: string | null;
+      /** @description From start to end, once finished */
+      durationSeconds: number | null;
+    }[];
+    BuildDto_Output: {
+      /** Format: uuid */
+      id: string;
+      /** @enum {string} */
+      status: 'queued' | 'building' | 'succeeded' | 'failed';
+      /** @description The pushed commit */
+      commit: string;
+      /** @description The branch pushed, e.g. refs/heads/main */
+      ref: string;
+      /** @description node, python, static or procfile, once detected */
+      stack: string | null;
+      /** @description sha256:… of the built image manifest */
+      imageDigest: string | null;
+      imageSizeBytes: number | null;
+      /** @description The release the build created */
+      releaseVersion: number | null;
+      failureReason: string | null;
+      /** @description Times a builder started it (more than one after a builder stopped mid-build) */
+      attempts: number;
+      /** @description The pusher's email */
+      actor: string | null;
+      /** Format: date-time */
+      createdAt: string;
+      startedAt: string | null;
+      finishedAt: string | null;
+      /** @description From start to end, once finished */
+      durationSeconds: number | null;
     };
     /** @description RFC 9457 problem details */
     Problem: {
@@ -2007,6 +2111,111 @@ export interface operations {
         };
         content: {
           'application/json': components['schemas']['ReleaseDto_Output'];
+        };
+      };
+      /** @description An error, as application/problem+json */
+      default: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+    };
+  };
+  Builds_list: {
+    parameters: {
+      query?: {
+        limit?: number;
+      };
+      header?: never;
+      path: {
+        tenant: string;
+        namespace: string;
+        app: string;
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['BuildListDto_Output'];
+        };
+      };
+      /** @description An error, as application/problem+json */
+      default: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+    };
+  };
+  Builds_get: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        tenant: string;
+        namespace: string;
+        app: string;
+        build: string;
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['BuildDto_Output'];
+        };
+      };
+      /** @description An error, as application/problem+json */
+      default: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+    };
+  };
+  Builds_output: {
+    parameters: {
+      query?: never;
+      header?: {
+        /** @description Resume an event stream after this event */
+        'Last-Event-ID'?: string;
+      };
+      path: {
+        tenant: string;
+        namespace: string;
+        app: string;
+        build: string;
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description The output, or its events */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'text/plain': string;
+          'text/event-stream': string;
         };
       };
       /** @description An error, as application/problem+json */

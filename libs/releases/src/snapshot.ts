@@ -1,5 +1,5 @@
 import type { ConfigEntry } from '@nimbus/db';
-import type { ConfigScope } from '@nimbus/domain';
+import { mergeEnvironment, type ConfigScope } from '@nimbus/domain';
 
 /** One config entry as a release captured it: every scope, so rollback can restore the app's own. */
 export interface SnapshotEntry {
@@ -7,20 +7,6 @@ export interface SnapshotEntry {
   scope: ConfigScope;
   kind: 'var' | 'secret';
   value: string;
-}
-
-export function describeChange(
-  kind: 'var' | 'secret',
-  set: string[],
-  unset: string[],
-  where: string | null,
-): string {
-  const noun = kind === 'var' ? 'config vars' : 'secrets';
-  const parts = [
-    set.length ? `Set ${set.join(', ')}` : null,
-    unset.length ? `${set.length ? 'unset' : 'Unset'} ${unset.join(', ')}` : null,
-  ];
-  return `${parts.filter(Boolean).join('; ')} ${noun}${where ? ` (${where})` : ''}`;
 }
 
 export type OpenEntry = (entry: ConfigEntry) => string;
@@ -34,4 +20,15 @@ export function snapshotOf(entries: ConfigEntry[], open: OpenEntry): SnapshotEnt
       value: entry.kind === 'var' ? (entry.value ?? '') : open(entry),
     }))
     .sort((a, b) => (a.scope === b.scope ? (a.key < b.key ? -1 : 1) : a.scope < b.scope ? -1 : 1));
+}
+
+/** The environment a release's processes run with: app over namespace over tenant. */
+export function environmentOf(snapshot: SnapshotEntry[]): Record<string, string> {
+  const merged = mergeEnvironment(snapshot.map((entry) => ({ ...entry, secret: entry.kind === 'secret' })));
+  return Object.fromEntries(merged.map((entry) => [entry.key, entry.value]));
+}
+
+/** The values that must never be shown: every secret of the snapshot. */
+export function secretValuesOf(snapshot: SnapshotEntry[]): string[] {
+  return snapshot.filter((entry) => entry.kind === 'secret').map((entry) => entry.value);
 }

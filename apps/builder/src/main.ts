@@ -1,0 +1,87 @@
+import { ConfigError } from '@nimbus/config';
+import { MasterKeyring, TenantKeyring } from '@nimbus/crypto';
+import { createPrismaClient } from '@nimbus/db';
+import { createLogger } from '@nimbus/logging';
+import { BuildOutputStream, createBuildQueue, createBuildWorker } from '@nimbus/queue';
+import { ReleaseCutter } from '@nimbus/releases';
+import { startHealthServer } from '@nimbus/service';
+import { Redis } from 'ioredis';
+import { loadBuilderConfig } from './builder.config';
+import { BuildRunner } from './worker/build-runner';
+import { BuilderMetrics } from './worker/metrics';
+import { StrandedBuilds } from './worker/stranded-builds';
+
+async function main(): Promise<void> {
+  const config = loadBuilderConfig();
+  const logger = createLogger({ service: 'builder', level: config.LOG_LEVEL });
+  const prisma = createPrismaClient(config.DATABASE_URL, { poolSize: config.NIMBUS_BUILDER_CONCURRENCY + 2 });
+  const redis = new Redis(config.REDIS_URL, { lazyConnect: false });
+  redis.on('error', (error) => logger.warn({ err: error }, 'redis error'));
+  const metrics = new BuilderMetrics();
+  const cutter = new ReleaseCutter(
+    new TenantKeyring(new MasterKeyring(config.NIMBUS_MASTER_KEY, config.NIMBUS_MASTER_KEY_PREVIOUS)),
+  );
+  const runner = new BuildRunner(
+    config,
+    prisma,
+    new BuildOutputStream(redis, config.NIMBUS_REDIS_PREFIX),
+    cutter,
+    metrics,
+    logger,
+  );
+  const queue = createBuildQueue(config.REDIS_URL, config.NIMBUS_REDIS_PREFIX);
+  const worker = createBuildWorker(
+    {
+      redisUrl: config.REDIS_URL,
+      redisPrefix: config.NIMBUS_REDIS_PREFIX,
+      concurrency: config.NIMBUS_BUILDER_CONCURRENCY,
+      lockDurationMs: config.NIMBUS_BUILD_STALE_AFTER,
+    },
+    (job) => runner.run(job.data.buildId),
+  );
+  worker.on('error', (error) => logger.warn({ err: error }, 'build queue error'));
+  const stranded = new StrandedBuilds(prisma, queue, config.NIMBUS_BUILD_STALE_AFTER, logger);
+  stranded.start(config.NIMBUS_BUILD_RESYNC);
+  const health = await startHealthServer({
+    port: config.PORT,
+    host: config.HOST,
+    registry: metrics.registry,
+    checks: { postgres: () => prisma.$queryRaw`SELECT 1`, redis: () => redis.ping() },
+  });
+  logger.info(
+    {
+      url: health.url,
+      concurrency: config.NIMBUS_BUILDER_CONCURRENCY,
+      store: config.NIMBUS_REGISTRY_URL ?? config.NIMBUS_IMAGE_LAYOUT,
+    },
+    'builder ready',
+  );
+
+  let stopping = false;
+  const stop = async (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    logger.info({ signal }, 'builder stopping: finishing running builds');
+    stranded.stop();
+    // Waits for running builds; a second signal or the platform's kill cuts them short, and
+    // their stale heartbeats hand them to the next builder.
+    await worker.close();
+    await Promise.allSettled([queue.close(), health.close(), prisma.$disconnect()]);
+    redis.disconnect();
+    logger.info('builder stopped');
+    process.exit(0);
+  };
+  process.on('SIGTERM', () => void stop('SIGTERM'));
+  process.on('SIGINT', () => void stop('SIGINT'));
+}
+
+main().catch((error: unknown) => {
+  const message =
+    error instanceof ConfigError
+      ? error.message
+      : error instanceof Error
+        ? (error.stack ?? error.message)
+        : String(error);
+  process.stderr.write(`error: builder failed to start: ${message}\n`);
+  process.exit(1);
+});

@@ -1,0 +1,160 @@
+import { join } from 'node:path';
+import { rm } from 'node:fs/promises';
+import { AppRepository, BuildRepository, tenantScope, type Build, type DbClient } from '@nimbus/db';
+import type { Logger } from '@nimbus/logging';
+import type { BuildOutputStream } from '@nimbus/queue';
+import { environmentOf, secretValuesOf, type ReleaseCutter, type SnapshotEntry } from '@nimbus/releases';
+import { BuildFailedError, buildCommit, type BuiltImage } from '../pipeline/build-commit';
+import type { BuilderConfig } from '../builder.config';
+import { BuildLog } from './build-log';
+import { imageStoreFor } from './image-stores';
+import { runReleasePhase } from './release-phase';
+import type { BuilderMetrics } from './metrics';
+
+/** The claim was lost to another builder (ours looked dead): whatever we did must not count. */
+class ClaimLostError extends Error {}
+
+/**
+ * Runs one build from claim to record: build the image, run the release phase, then cut the
+ * release and record the build in one transaction, so a builder dying at any point leaves either
+ * no release or a finished build, and a retry can never make a second release.
+ */
+export class BuildRunner {
+  private readonly builds: BuildRepository;
+
+  constructor(
+    private readonly config: BuilderConfig,
+    private readonly prisma: DbClient,
+    private readonly output: BuildOutputStream,
+    private readonly cutter: ReleaseCutter,
+    private readonly metrics: BuilderMetrics,
+    private readonly logger: Logger,
+  ) {
+    this.builds = new BuildRepository(prisma);
+  }
+
+  async run(buildId: string): Promise<void> {
+    const staleBefore = new Date(Date.now() - this.config.NIMBUS_BUILD_STALE_AFTER);
+    const build = await this.builds.claim(buildId, staleBefore);
+    if (!build) return; // running elsewhere, or already over
+    const log = new BuildLog(this.output, build.id, this.logger);
+    if (build.attempts > this.config.NIMBUS_BUILD_MAX_ATTEMPTS) {
+      const reason = `the build was interrupted ${build.attempts - 1} times (builders stopped while running it); push again to retry`;
+      log.write(` !     ${reason}`);
+      await this.builds.abandon(build.id, reason);
+      await this.cleanUp(build, log, 'failed');
+      return;
+    }
+    if (build.attempts > 1)
+      log.write(`-----> The builder running this build stopped; building again (attempt ${build.attempts})`);
+    const heartbeat = setInterval(() => {
+      this.builds.heartbeat(build.id, build.attempts).then(
+        (held) => held || this.logger.warn({ buildId: build.id }, 'build claim lost to another builder'),
+        (error: unknown) => this.logger.warn({ err: error, buildId: build.id }, 'build heartbeat failed'),
+      );
+    }, this.config.NIMBUS_BUILD_STALE_AFTER / 3);
+    const started = Date.now();
+    try {
+      const releaseVersion = await this.buildAndRelease(build, log);
+      this.metrics.finished('succeeded', Date.now() - started);
+      this.logger.info({ buildId: build.id, appId: build.appId, release: releaseVersion }, 'build succeeded');
+      await this.cleanUp(build, log, 'succeeded');
+    } catch (error) {
+      if (error instanceof ClaimLostError) return; // the new holder reports; our output is moot
+      const reason =
+        error instanceof BuildFailedError
+          ? error.message
+          : 'the builder failed unexpectedly; the platform logs say why';
+      if (!(error instanceof BuildFailedError))
+        this.logger.error({ err: error, buildId: build.id }, 'build failed unexpectedly');
+      log.write(` !     Push rejected: ${reason}`);
+      const recorded = await this.builds.finish(build.id, build.attempts, {
+        status: 'failed',
+        failureReason: reason,
+        output: log.text,
+      });
+      if (!recorded) return;
+      this.metrics.finished('failed', Date.now() - started);
+      await this.cleanUp(build, log, 'failed');
+    } finally {
+      clearInterval(heartbeat);
+    }
+  }
+
+  private async buildAndRelease(build: Build, log: BuildLog): Promise<number> {
+    const scope = tenantScope(build.tenantId);
+    const app = await new AppRepository(this.prisma).findById(scope, build.appId);
+    if (!app) throw new BuildFailedError('the app was deleted');
+    const snapshot = await this.cutter.currentSnapshot(this.prisma, scope, app);
+    log.mask(secretValuesOf(snapshot));
+    log.write(`-----> Building ${build.commit.slice(0, 7)} (${build.ref.replace(/^refs\/heads\//, '')})`);
+    const limits = {
+      timeoutMs: this.config.NIMBUS_BUILD_TIMEOUT,
+      memoryBytes: this.config.NIMBUS_BUILD_MEMORY_MB * 1024 * 1024,
+      maxProcesses: this.config.NIMBUS_BUILD_MAX_PROCESSES,
+    };
+    const image = await buildCommit({
+      source: build.sourcePath,
+      commit: build.commit,
+      scratchDir: this.config.NIMBUS_BUILD_SCRATCH,
+      cacheDir: join(this.config.NIMBUS_BUILD_CACHE, 'apps', build.tenantId, build.appId),
+      packageCacheDir: join(this.config.NIMBUS_BUILD_CACHE, 'packages'),
+      store: imageStoreFor(this.config, build.tenantId, build.appId),
+      limits,
+      log: log.write,
+      afterImage: (built, appDir) =>
+        built.release
+          ? runReleasePhase({
+              command: built.release,
+              appDir,
+              env: this.releaseEnvironment(built, snapshot, app.name, `v${app.releaseCount + 1}`),
+              limits: { ...limits, timeoutMs: this.config.NIMBUS_RELEASE_TIMEOUT },
+              log: log.write,
+            })
+          : Promise.resolve(),
+    });
+    const release = await this.prisma.$transaction(async (tx) => {
+      const created = await this.cutter.cut(
+        tx,
+        scope,
+        app.id,
+        { digest: image.digest, processTypes: image.processTypes },
+        `Deploy ${build.commit.slice(0, 7)}`,
+        build.actorUserId,
+      );
+      log.write(`-----> Released v${created.version}`);
+      const recorded = await new BuildRepository(tx).finish(build.id, build.attempts, {
+        status: 'succeeded',
+        stack: image.stack,
+        imageDigest: image.digest,
+        imageSizeBytes: image.sizeBytes,
+        releaseVersion: created.version,
+        output: log.text,
+      });
+      if (!recorded) throw new ClaimLostError();
+      return created;
+    });
+    return release.version;
+  }
+
+  private releaseEnvironment(
+    image: BuiltImage,
+    snapshot: SnapshotEntry[],
+    appName: string,
+    version: string,
+  ): Record<string, string> {
+    return {
+      ...image.env,
+      ...environmentOf(snapshot),
+      NIMBUS_APP: appName,
+      NIMBUS_RELEASE: version,
+      NIMBUS_PROCESS_TYPE: 'release',
+    };
+  }
+
+  /** The build is over: its readers are told and its source is no longer needed. */
+  private async cleanUp(build: Build, log: BuildLog, status: 'succeeded' | 'failed'): Promise<void> {
+    await log.end(status);
+    await rm(build.sourcePath, { force: true });
+  }
+}

@@ -1,0 +1,49 @@
+import { join } from 'node:path';
+import { BuildFailedError } from '../pipeline/build-commit';
+import { runCommand, type RunLimits } from '@nimbus/sandbox';
+
+export interface ReleasePhaseOptions {
+  command: string;
+  /** The built app, as the image holds it at /app. */
+  appDir: string;
+  /** The release's environment: the app's config and secrets, and the NIMBUS_* variables. */
+  env: Record<string, string>;
+  limits: RunLimits;
+  log: (line: string) => void;
+}
+
+/**
+ * Runs the Procfile's `release` command once, as Heroku does, before the release goes live; a
+ * failure is the pusher's to fix and keeps the previous release current.
+ */
+export async function runReleasePhase({
+  command,
+  appDir,
+  env,
+  limits,
+  log,
+}: ReleasePhaseOptions): Promise<void> {
+  log(`-----> Running release command: ${command}`);
+  const result = await runCommand({
+    command: ['sh', '-c', command],
+    cwd: appDir,
+    env: {
+      ...env,
+      HOME: appDir,
+      PATH: [
+        join(appDir, 'node_modules/.bin'),
+        join(appDir, '.venv/bin'),
+        process.env.PATH ?? '/usr/bin:/bin',
+      ].join(':'),
+    },
+    limits,
+    onLine: (line) => log(`       ${line}`),
+  });
+  if (result.timedOut)
+    throw new BuildFailedError(`the release command took longer than ${limits.timeoutMs / 1000}s`);
+  if (result.oomKilled) throw new BuildFailedError('the release command ran out of memory');
+  if (result.exitCode !== 0)
+    throw new BuildFailedError(
+      `the release command failed (exit ${result.exitCode ?? result.signal}); the previous release stays current`,
+    );
+}

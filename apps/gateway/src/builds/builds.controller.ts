@@ -1,0 +1,83 @@
+import { Controller, Get, Headers, Param, Query, Req, Res } from '@nestjs/common';
+import { ApiBearerAuth, ApiHeader, ApiOkResponse, ApiProduces, ApiTags } from '@nestjs/swagger';
+import type { Request, Response } from 'express';
+import { ZodResponse } from 'nestjs-zod';
+import { CurrentAccess, RequireRole } from '../auth/auth.decorators';
+import type { TenantAccess } from '../auth/principal';
+import { AppsService } from '../apps/apps.service';
+import { BuildDto, BuildListDto, BuildListQueryDto } from './dto/build.dto';
+import { BuildsService } from './builds.service';
+
+@ApiTags('builds')
+@ApiBearerAuth()
+@Controller('v1/tenants/:tenant/namespaces/:namespace/apps/:app/builds')
+export class BuildsController {
+  constructor(
+    private readonly builds: BuildsService,
+    private readonly apps: AppsService,
+  ) {}
+
+  /** Newest first. */
+  @Get()
+  @RequireRole('viewer')
+  @ZodResponse({ status: 200, type: BuildListDto })
+  async list(
+    @CurrentAccess() access: TenantAccess,
+    @Param('app') name: string,
+    @Query() query: BuildListQueryDto,
+  ) {
+    return this.builds.list(access, await this.apps.find(access, name), query.limit);
+  }
+
+  @Get(':build')
+  @RequireRole('viewer')
+  @ZodResponse({ status: 200, type: BuildDto })
+  async get(@CurrentAccess() access: TenantAccess, @Param('app') name: string, @Param('build') id: string) {
+    return this.builds.get(access, await this.apps.find(access, name), id);
+  }
+
+  /**
+   * The build's output. As text/plain: what there is now. As text/event-stream: every line as a
+   * `line` event, live while the build runs, then one `end` event carrying the build.
+   */
+  @Get(':build/output')
+  @RequireRole('viewer')
+  @ApiProduces('text/plain', 'text/event-stream')
+  @ApiOkResponse({ description: 'The output, or its events', schema: { type: 'string' } })
+  @ApiHeader({
+    name: 'Last-Event-ID',
+    required: false,
+    description: 'Resume an event stream after this event',
+  })
+  async output(
+    @CurrentAccess() access: TenantAccess,
+    @Param('app') name: string,
+    @Param('build') id: string,
+    @Headers('accept') accept: string | undefined,
+    @Headers('last-event-id') lastEventId: string | undefined,
+    @Req() request: Request,
+    @Res() response: Response,
+  ): Promise<void> {
+    const build = await this.builds.find(access, await this.apps.find(access, name), id);
+    if (!accept?.includes('text/event-stream')) {
+      response.type('text/plain; charset=utf-8').send(await this.builds.output(build));
+      return;
+    }
+    response.writeHead(200, {
+      'Content-Type': 'text/event-stream; charset=utf-8',
+      'Cache-Control': 'no-cache',
+      'X-Accel-Buffering': 'no',
+    });
+    const aborted = new AbortController();
+    request.on('close', () => aborted.abort());
+    for await (const event of this.builds.follow(build, aborted.signal, lastEventId)) {
+      if (event.kind === 'line') {
+        response.write(`id: ${event.id}\nevent: line\ndata: ${JSON.stringify(event.text)}\n\n`);
+      } else {
+        const [presented] = await this.builds.present([event.build]);
+        response.write(`event: end\ndata: ${JSON.stringify(presented)}\n\n`);
+      }
+    }
+    response.end();
+  }
+}

@@ -1,0 +1,173 @@
+import { HttpStatus, Inject, Injectable } from '@nestjs/common';
+import {
+  AuditRepository,
+  BuildLimitError,
+  BuildRepository,
+  tenantScope,
+  type App,
+  type Build,
+} from '@nimbus/db';
+import { appUrl } from '@nimbus/domain';
+import type { Logger } from '@nimbus/logging';
+import { notFound, ProblemException } from '../common/problem';
+import { GATEWAY_CONFIG, type GatewayConfig } from '../gateway.config';
+import { LOGGER } from '../infra/logger.token';
+import { PrismaService } from '../infra/prisma.service';
+import { UsersService } from '../users/users.service';
+import type { TenantAccess } from '../auth/principal';
+import { BuildQueueService } from './build-queue.service';
+import type { PushGrant } from './push-grants.service';
+
+/** What a follower of a build sees: its output lines, then the build as it ended. */
+export type BuildProgress = { kind: 'line'; id: string; text: string } | { kind: 'end'; build: Build };
+
+/** How often a follower checks Postgres when the live stream is silent or unavailable. */
+const SILENCE_CHECK_MS = 2000;
+
+@Injectable()
+export class BuildsService {
+  constructor(
+    @Inject(GATEWAY_CONFIG) private readonly config: GatewayConfig,
+    @Inject(LOGGER) private readonly logger: Logger,
+    private readonly prisma: PrismaService,
+    private readonly queue: BuildQueueService,
+    private readonly users: UsersService,
+  ) {}
+
+  /**
+   * Records a build of a pushed commit whose source tree is at `sourcePath`, and wakes a builder.
+   * Refused (409) when the app or the tenant already runs as many builds as allowed.
+   */
+  async createFromPush(grant: PushGrant, commit: string, ref: string, sourcePath: string): Promise<Build> {
+    const scope = tenantScope(grant.tenantId);
+    let build: Build;
+    try {
+      build = await BuildRepository.create(
+        this.prisma.client,
+        scope,
+        grant.appId,
+        { commit, ref, sourcePath, actorUserId: grant.actorUserId },
+        { perApp: this.config.NIMBUS_BUILDS_PER_APP, perTenant: this.config.NIMBUS_BUILDS_PER_TENANT },
+      );
+    } catch (error) {
+      if (error instanceof BuildLimitError)
+        throw new ProblemException(HttpStatus.CONFLICT, `build/too_many_${error.limit}`, error.message);
+      throw error;
+    }
+    await new AuditRepository(this.prisma.client).record(scope, {
+      actorUserId: grant.actorUserId,
+      actorToken: grant.actorToken,
+      action: 'build.create',
+      targetType: 'app',
+      targetName: `${grant.namespace}/${grant.app}`,
+      details: { build: build.id, commit, ref },
+      requestId: null,
+    });
+    // Postgres has the build now: were this wake-up lost, the builders' resync would find it.
+    await this.queue
+      .enqueue(build.id)
+      .catch((error: unknown) =>
+        this.logger.warn({ err: error, buildId: build.id }, 'could not wake a builder'),
+      );
+    return build;
+  }
+
+  appUrl(grant: PushGrant): string {
+    return appUrl(grant, this.config.NIMBUS_DOMAIN, this.config.NIMBUS_ROUTER_PORT ?? this.config.PORT);
+  }
+
+  async list(access: TenantAccess, app: App, limit: number) {
+    return this.present(await new BuildRepository(this.prisma.client).list(access.scope, app.id, limit));
+  }
+
+  async find(access: TenantAccess, app: App, id: string): Promise<Build> {
+    const build = /^[0-9a-f-]{36}$/.test(id)
+      ? await new BuildRepository(this.prisma.client).find(access.scope, app.id, id)
+      : null;
+    if (!build) throw notFound('build', id);
+    return build;
+  }
+
+  async get(access: TenantAccess, app: App, id: string) {
+    return (await this.present([await this.find(access, app, id)]))[0]!;
+  }
+
+  /** The output so far: all of it once the build is over, the live part while it runs. */
+  async output(build: Build): Promise<string> {
+    if (isOver(build)) return build.output;
+    const lines = await this.queue.output.lines(build.id).catch(() => []);
+    return lines.length ? `${lines.join('\n')}\n` : '';
+  }
+
+  /**
+   * Follows a build from its first line (or after stream id `after`) to its end. Live lines come
+   * from Redis; should Redis fail, the follower waits on Postgres and gets the rest of the
+   * output from the build's record when it ends.
+   */
+  async *follow(build: Build, signal: AbortSignal, after?: string): AsyncGenerator<BuildProgress> {
+    const builds = new BuildRepository(this.prisma.client);
+    const reload = async () => (await builds.findById(build.id)) ?? build;
+    if (isOver(build)) {
+      yield* linesOf(build.output, Number(/^line-(\d+)$/.exec(after ?? '')?.[1] ?? 0));
+      yield { kind: 'end', build };
+      return;
+    }
+    let seen = 0;
+    try {
+      for await (const event of this.queue.output.follow(build.id, {
+        ...(after ? { after } : {}),
+        signal,
+        blockMs: SILENCE_CHECK_MS,
+        stillRunning: async () => !isOver(await reload()),
+      })) {
+        if (event.kind === 'end') break;
+        seen += 1;
+        yield { kind: 'line', id: event.id, text: event.text };
+      }
+    } catch (error) {
+      this.logger.warn({ err: error, buildId: build.id }, 'build output stream failed; following the record');
+    }
+    let ended = await reload();
+    while (!isOver(ended) && !signal.aborted) {
+      await new Promise((resolve) => setTimeout(resolve, SILENCE_CHECK_MS));
+      ended = await reload();
+    }
+    if (signal.aborted) return;
+    if (after === undefined) yield* linesOf(ended.output, seen);
+    yield { kind: 'end', build: ended };
+  }
+
+  async present(builds: Build[]) {
+    const emails = await this.users.emailsOf(builds.map((build) => build.actorUserId));
+    return builds.map((build) => ({
+      id: build.id,
+      status: build.status,
+      commit: build.commit,
+      ref: build.ref,
+      stack: build.stack,
+      imageDigest: build.imageDigest,
+      imageSizeBytes: build.imageSizeBytes,
+      releaseVersion: build.releaseVersion,
+      failureReason: build.failureReason,
+      attempts: build.attempts,
+      actor: build.actorUserId ? (emails.get(build.actorUserId) ?? null) : null,
+      createdAt: build.createdAt.toISOString(),
+      startedAt: build.startedAt?.toISOString() ?? null,
+      finishedAt: build.finishedAt?.toISOString() ?? null,
+      durationSeconds:
+        build.startedAt && build.finishedAt
+          ? Math.round((build.finishedAt.getTime() - build.startedAt.getTime()) / 100) / 10
+          : null,
+    }));
+  }
+}
+
+const isOver = (build: Build) => build.status === 'succeeded' || build.status === 'failed';
+
+/** The stored output's lines after the first `skip`, as progress events (ids are line numbers). */
+function* linesOf(output: string, skip: number): Generator<BuildProgress> {
+  const lines = output.split('\n');
+  if (lines.at(-1) === '') lines.pop();
+  for (let index = skip; index < lines.length; index += 1)
+    yield { kind: 'line', id: `line-${index + 1}`, text: lines[index] as string };
+}

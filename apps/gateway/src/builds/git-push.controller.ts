@@ -1,0 +1,109 @@
+import { randomUUID } from 'node:crypto';
+import { createWriteStream } from 'node:fs';
+import { mkdir, rename, rm } from 'node:fs/promises';
+import { join } from 'node:path';
+import { Transform } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import { Controller, Headers, HttpStatus, Inject, Post, Query, Req, Res } from '@nestjs/common';
+import { ApiExcludeController } from '@nestjs/swagger';
+import type { Request, Response } from 'express';
+import type { Logger } from '@nimbus/logging';
+import { Public } from '../auth/auth.decorators';
+import { ProblemException } from '../common/problem';
+import { GATEWAY_CONFIG, type GatewayConfig } from '../gateway.config';
+import { LOGGER } from '../infra/logger.token';
+import { BuildsService } from './builds.service';
+import { PushGrantsService } from './push-grants.service';
+
+/** What the pre-receive hook reads back, one JSON object per line. */
+export type PushMessage =
+  | { line: string }
+  | { result: 'succeeded'; release: number; url: string }
+  | { result: 'failed'; reason: string };
+
+class SourceTooLarge extends Error {}
+
+/**
+ * Where a push's pre-receive hook hands over the deploy branch's tree (a `git archive` tar) and
+ * watches its build: the push waits on this response, so the pusher sees the build live and git
+ * rejects the push when it fails. Authorised by the one-use grant the push was given.
+ */
+@ApiExcludeController()
+@Public()
+@Controller('internal/git')
+export class GitPushController {
+  constructor(
+    @Inject(GATEWAY_CONFIG) private readonly config: GatewayConfig,
+    @Inject(LOGGER) private readonly logger: Logger,
+    private readonly grants: PushGrantsService,
+    private readonly builds: BuildsService,
+  ) {}
+
+  @Post('builds')
+  async build(
+    @Headers('nimbus-push-grant') token: string | undefined,
+    @Query('commit') commit: string | undefined,
+    @Query('ref') ref: string | undefined,
+    @Req() request: Request,
+    @Res() response: Response,
+  ): Promise<void> {
+    const grant = token ? await this.grants.redeem(token) : null;
+    if (!grant) throw new ProblemException(HttpStatus.FORBIDDEN, 'push/no_grant', 'not a push in progress');
+    if (!commit || !/^[0-9a-f]{40}$/.test(commit) || !ref?.startsWith('refs/heads/'))
+      throw new ProblemException(
+        HttpStatus.BAD_REQUEST,
+        'push/bad_request',
+        'a commit id and a branch are required',
+      );
+
+    const sourcePath = await this.receiveSource(request);
+    let build;
+    try {
+      build = await this.builds.createFromPush(grant, commit, ref, sourcePath);
+    } catch (error) {
+      await rm(sourcePath, { force: true });
+      throw error;
+    }
+    response.writeHead(200, { 'Content-Type': 'application/x-ndjson', 'Cache-Control': 'no-cache' });
+    const send = (message: PushMessage) => response.write(`${JSON.stringify(message)}\n`);
+    const aborted = new AbortController();
+    response.on('close', () => aborted.abort());
+    for await (const event of this.builds.follow(build, aborted.signal)) {
+      if (event.kind === 'line') send({ line: event.text });
+      else if (event.build.status === 'succeeded' && event.build.releaseVersion !== null)
+        send({ result: 'succeeded', release: event.build.releaseVersion, url: this.builds.appUrl(grant) });
+      else send({ result: 'failed', reason: event.build.failureReason ?? 'the build failed' });
+    }
+    if (aborted.signal.aborted)
+      this.logger.info({ buildId: build.id }, 'pusher went away; the build goes on without them');
+    response.end();
+  }
+
+  /** Streams the tar to the build-source store, refusing more than the configured size. */
+  private async receiveSource(request: Request): Promise<string> {
+    const limit = this.config.NIMBUS_BUILD_MAX_SOURCE_BYTES;
+    await mkdir(this.config.NIMBUS_BUILD_SOURCES, { recursive: true, mode: 0o700 });
+    const path = join(this.config.NIMBUS_BUILD_SOURCES, `${randomUUID()}.tar`);
+    let received = 0;
+    const limiter = new Transform({
+      transform(chunk: Buffer, _encoding, done) {
+        received += chunk.length;
+        done(received > limit ? new SourceTooLarge() : null, chunk);
+      },
+    });
+    try {
+      await pipeline(request, limiter, createWriteStream(`${path}.partial`, { mode: 0o600 }));
+      await rename(`${path}.partial`, path);
+      return path;
+    } catch (error) {
+      await rm(`${path}.partial`, { force: true });
+      if (error instanceof SourceTooLarge)
+        throw new ProblemException(
+          HttpStatus.PAYLOAD_TOO_LARGE,
+          'push/source_too_large',
+          `the source tree is larger than ${limit} bytes`,
+        );
+      throw error;
+    }
+  }
+}

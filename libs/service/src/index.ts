@@ -1,0 +1,2 @@
+export { startHealthServer } from './health-server';
+export type { HealthServer, HealthServerOptions } from './health-server';
