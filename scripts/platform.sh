@@ -28,21 +28,50 @@ if [ -z "${NIMBUS_MASTER_KEY:-}" ]; then
   export NIMBUS_MASTER_KEY
 fi
 
-if [ -f "$STATE_DIR/gateway.pid" ] && kill -0 "$(cat "$STATE_DIR/gateway.pid")" 2>/dev/null; then
-  say "error: a gateway started from here is already running (pid $(cat "$STATE_DIR/gateway.pid"))"
+export NIMBUS_BUILD_SOURCES=${NIMBUS_BUILD_SOURCES:-$STATE_DIR/build-sources}
+export NIMBUS_BUILD_CACHE=${NIMBUS_BUILD_CACHE:-$STATE_DIR/build-cache}
+export NIMBUS_IMAGE_LAYOUT=${NIMBUS_IMAGE_LAYOUT:-$STATE_DIR/images}
+BUILDER_PORT=${NIMBUS_BUILDER_PORT:-$((PORT + 1))}
+
+PROCESSES=(gateway builder)
+for name in "${PROCESSES[@]}"; do
+  if [ -f "$STATE_DIR/$name.pid" ] && kill -0 "$(cat "$STATE_DIR/$name.pid")" 2>/dev/null; then
+    say "error: a $name started from here is already running (pid $(cat "$STATE_DIR/$name.pid"))"
+    exit 1
+  fi
+done
+
+declare -A pids
+# start NAME COMMAND…: runs it in the background, logging to STATE_DIR/NAME.log.
+start() {
+  local name=$1
+  shift
+  "$@" >>"$STATE_DIR/$name.log" 2>&1 &
+  pids[$name]=$!
+  echo "$!" >"$STATE_DIR/$name.pid"
+}
+stop() {
+  for name in "${!pids[@]}"; do kill "${pids[$name]}" 2>/dev/null || true; done
+  for name in "${!pids[@]}"; do wait "${pids[$name]}" 2>/dev/null || true; rm -f "$STATE_DIR/$name.pid"; done
+}
+# await_ready NAME URL: waits for NAME's /readyz, or shows its log and fails if it exits.
+await_ready() {
+  local name=$1 url=$2
+  for _ in $(seq 1 60); do
+    curl -fs "$url/readyz" >/dev/null 2>&1 && return
+    kill -0 "${pids[$name]}" 2>/dev/null || { say "error: the $name exited; its log:"; tail -20 "$STATE_DIR/$name.log" >&2; stop; exit 1; }
+    sleep 0.5
+  done
+  say "error: the $name did not become ready; its log is $STATE_DIR/$name.log"
+  stop
   exit 1
-fi
-node apps/gateway/dist/main.js >>"$STATE_DIR/gateway.log" 2>&1 &
-gateway=$!
-echo "$gateway" >"$STATE_DIR/gateway.pid"
-stop() { kill "$gateway" 2>/dev/null || true; wait "$gateway" 2>/dev/null || true; rm -f "$STATE_DIR/gateway.pid"; }
+}
 
 url="http://$HOST:$PORT"
-for _ in $(seq 1 60); do
-  curl -fs "$url/readyz" >/dev/null 2>&1 && break
-  kill -0 "$gateway" 2>/dev/null || { say "error: the gateway exited; its log:"; tail -20 "$STATE_DIR/gateway.log" >&2; exit 1; }
-  sleep 0.5
-done
+start gateway node apps/gateway/dist/main.js
+start builder env PORT="$BUILDER_PORT" node apps/builder/dist/main.js
+await_ready gateway "$url"
+await_ready builder "http://$HOST:$BUILDER_PORT"
 
 bootstrap=$(node apps/gateway/dist/admin/admin.cli.js bootstrap)
 field() { node -e 'const o=JSON.parse(process.argv[1]); const v=o[process.argv[2]]; if (v) console.log(v)' "$bootstrap" "$1"; }
@@ -56,13 +85,16 @@ cat <<INFO
 
   ./bin/nimbus login --api $url --token $(field token)
 
-  logs: $STATE_DIR/gateway.log
+  logs: $STATE_DIR/{gateway,builder}.log
 INFO
 
 if [ "${1:-}" = "--detach" ]; then
-  say "running in the background (pid $gateway); stop it with: kill $gateway"
+  say "running in the background (gateway pid ${pids[gateway]}, builder pid ${pids[builder]}); stop them with: kill ${pids[*]}"
   exit 0
 fi
 trap 'stop; exit 0' INT TERM
 say "press Ctrl-C to stop"
-wait "$gateway"
+wait -n "${pids[@]}" || true
+say "error: a Nimbus process exited; stopping the others (logs in $STATE_DIR)"
+stop
+exit 1

@@ -56,7 +56,7 @@ describe('git push deploys', () => {
     builder = await startBuilderProcess(gateway.env);
     work = await mkdtemp(join(tmpdir(), 'nimbus-push-'));
     ({ ownerToken: token } = await seedTenant(gateway, 'acme', {
-      prod: ['web', 'failing', 'migrating', 'bulky'],
+      prod: ['web', 'failing', 'migrating', 'bulky', 'masked'],
     }));
     await seedTenant(gateway, 'globex', { prod: ['secret'] });
     ({ id: appId, tenantId } = await gateway.db.app.findFirstOrThrow({ where: { name: 'web' } }));
@@ -146,6 +146,25 @@ describe('git push deploys', () => {
       'remote: -----> Branch draft stored, not deployed: only main or master deploys',
     );
     expect(await gateway.db.build.count()).toBe(before);
+  });
+
+  it("should run the release command with the release's environment, never showing a secret", async () => {
+    const secret = 'hunter2-very-secret';
+    await api().PATCH('/v1/tenants/{tenant}/namespaces/{namespace}/apps/{app}/secrets', {
+      params: { path: { ...path, app: 'masked' } },
+      body: { set: { API_TOKEN: secret } },
+    });
+    const dir = await repository('masked', {
+      Procfile:
+        'web: node server.js\nrelease: echo "release $NIMBUS_RELEASE of $NIMBUS_APP with $API_TOKEN"\n',
+    });
+    const push = await git(dir, 'push', gitRemote(gateway.url, token, 'acme/prod/masked'), 'main');
+    expect(push.code).toBe(0);
+    expect(push.output).toContain('remote:        release v1 of masked with [secret]');
+    expect(push.output).not.toContain(secret);
+    const build = await gateway.db.build.findFirstOrThrow({ where: { app: { name: 'masked' } } });
+    expect(build.output).toContain('with [secret]');
+    expect(build.output).not.toContain(secret);
   });
 
   describe('refusals, each with its reason and no new release', () => {

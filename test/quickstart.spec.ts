@@ -1,6 +1,6 @@
 import { execFile, type ExecFileOptions } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { mkdtemp, readFile, rm, stat } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { Client } from 'pg';
@@ -25,11 +25,11 @@ const run = (command: string, args: string[], options: ExecFileOptions) =>
 describe('Quickstart', () => {
   let state: string;
   let database: string;
-  let gatewayPid: number | undefined;
+  let pids: number[] = [];
   const serverUrl = testEnvironment().TEST_DATABASE_URL;
 
   afterAll(async () => {
-    if (gatewayPid) process.kill(gatewayPid, 'SIGTERM');
+    for (const pid of pids) process.kill(pid, 'SIGTERM');
     await new Promise((done) => setTimeout(done, 500));
     const client = new Client({ connectionString: serverUrl });
     await client.connect();
@@ -50,11 +50,13 @@ describe('Quickstart', () => {
       DATABASE_URL: databaseUrl.toString(),
       REDIS_URL: testEnvironment().TEST_REDIS_URL,
       PORT: String(port),
+      NIMBUS_BUILDER_PORT: String(await freePort()),
       CI: '',
     };
     const platform = await run('npm', ['run', '--silent', 'platform', '--', '--detach'], { cwd: ROOT, env });
     expect(platform.code).toBe(0);
-    gatewayPid = Number(await readFile(join(state, 'gateway.pid'), 'utf8'));
+    for (const name of ['gateway', 'builder'])
+      pids.push(Number(await readFile(join(state, `${name}.pid`), 'utf8')));
     expect(platform.stdout).toContain(`gateway:  http://127.0.0.1:${port}`);
     expect(platform.stdout).toContain(`console:  http://127.0.0.1:${port}/console/`);
     const token = /token:\s+(nmb_\S+)/.exec(platform.stdout)?.[1];
@@ -81,5 +83,27 @@ describe('Quickstart', () => {
     expect(
       environment.entries.map(({ key, value, scope }) => `${key}=${value ?? '(secret)'} from ${scope}`),
     ).toEqual(['DATABASE_PASSWORD=(secret) from app', 'LOG_LEVEL=info from app', 'REGION=eu from tenant']);
+
+    // Deploy by git push to the remote the CLI names, with the token as the password.
+    const remote = new URL((await nimbus('git:remote', '-a', 'web')).trim());
+    remote.username = 'git';
+    remote.password = token as string;
+    const site = join(state, 'site');
+    const git = (...args: string[]) =>
+      run('git', ['-c', 'user.name=Q', '-c', 'user.email=q@example.test', ...args], {
+        cwd: site,
+        env: { ...cliEnv, GIT_TERMINAL_PROMPT: '0' },
+      });
+    await mkdir(site);
+    await writeFile(join(site, 'index.html'), '<h1>hello</h1>\n');
+    await git('init', '-q', '-b', 'main');
+    await git('add', '.');
+    await git('commit', '-qm', 'first');
+    const push = await git('push', remote.toString(), 'main');
+    expect(push.stderr).toContain('remote: -----> Static site detected');
+    expect(push.stderr).toContain('remote: -----> Released v1');
+    expect(push.code).toBe(0);
+    const releases = JSON.parse(await nimbus('releases', '-a', 'web', '--json')) as { version: number }[];
+    expect(releases.map((release) => release.version)).toEqual([1]);
   });
 });

@@ -9,6 +9,7 @@ import { Redis } from 'ioredis';
 import { loadBuilderConfig } from './builder.config';
 import { BuildRunner } from './worker/build-runner';
 import { BuilderMetrics } from './worker/metrics';
+import { claimScratch } from './worker/scratch';
 import { StrandedBuilds } from './worker/stranded-builds';
 
 async function main(): Promise<void> {
@@ -21,14 +22,15 @@ async function main(): Promise<void> {
   const cutter = new ReleaseCutter(
     new TenantKeyring(new MasterKeyring(config.NIMBUS_MASTER_KEY, config.NIMBUS_MASTER_KEY_PREVIOUS)),
   );
-  const runner = new BuildRunner(
+  const runner = new BuildRunner({
     config,
+    scratchDir: await claimScratch(config.NIMBUS_BUILD_SCRATCH),
     prisma,
-    new BuildOutputStream(redis, config.NIMBUS_REDIS_PREFIX),
+    output: new BuildOutputStream(redis, config.NIMBUS_REDIS_PREFIX),
     cutter,
     metrics,
     logger,
-  );
+  });
   const queue = createBuildQueue(config.REDIS_URL, config.NIMBUS_REDIS_PREFIX);
   const worker = createBuildWorker(
     {

@@ -118,6 +118,22 @@ describe(buildCommit.name, () => {
     expect(await readFile(join(files, 'app/index.html'), 'utf8')).toBe('<h1>hi</h1>');
   });
 
+  it('should build a Python app into a virtualenv (no requirements: PyPI is out of reach here)', async () => {
+    const source = await repository(root, 'py-app', {
+      'requirements.txt': '# nothing yet\n',
+      Procfile: 'web: python app.py\n',
+      'app.py': 'print("hello")\n',
+    });
+    const { image, lines } = await build(source);
+    expect(lines).toEqual(
+      expect.arrayContaining(['-----> Python app detected', '-----> pip install -r requirements.txt']),
+    );
+    expect(image).toMatchObject({ stack: 'python', processTypes: { web: 'python app.py' } });
+    expect(image.env).toMatchObject({ PYTHONUNBUFFERED: '1' });
+    const files = unpack(source.commit);
+    expect(existsSync(join(files, 'app/.venv/bin/python'))).toBe(true);
+  });
+
   it('should carry the release command and app.json env defaults', async () => {
     const source = await repository(root, 'procfile-app', {
       Procfile: 'worker: ./run.sh\nrelease: ./migrate.sh\n',

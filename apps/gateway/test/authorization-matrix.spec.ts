@@ -11,6 +11,8 @@ import { startTestGateway, type TestGateway } from './support/test-gateway';
  * (their tenant exists, ours is invisible to them), 401 without a token.
  */
 
+const BUILD_ID = '00000000-0000-4000-8000-000000000001';
+
 const unique = (prefix: string) => `${prefix}-${randomBytes(3).toString('hex')}`;
 
 interface Fixture {
@@ -220,6 +222,19 @@ const CASES: Record<string, Case> = {
     role: 'developer',
     status: 201,
   },
+  'GET builds': { method: 'GET', prepare: fixed((f) => `${APP(f)}/builds`), role: 'viewer', status: 200 },
+  'GET build': {
+    method: 'GET',
+    prepare: fixed((f) => `${APP(f)}/builds/${BUILD_ID}`),
+    role: 'viewer',
+    status: 200,
+  },
+  'GET build output': {
+    method: 'GET',
+    prepare: fixed((f) => `${APP(f)}/builds/${BUILD_ID}/output`),
+    role: 'viewer',
+    status: 200,
+  },
   'GET app environment': {
     method: 'GET',
     prepare: fixed((f) => `${APP(f)}/environment`),
@@ -268,6 +283,18 @@ describe('authorization matrix', () => {
         'Deploy',
         null,
       );
+    await db.build.create({
+      data: {
+        id: BUILD_ID,
+        tenantId: acme.id,
+        appId: web.id,
+        status: 'succeeded',
+        commit: 'a'.repeat(40),
+        ref: 'refs/heads/main',
+        sourcePath: '/nonexistent.tar',
+        output: '-----> Released v1\n',
+      },
+    });
     fixture.tenant = { id: acme.id, name: 'acme' };
     fixture.namespace = { id: namespace.id, name: 'prod' };
     fixture.app = 'web';

@@ -19,26 +19,30 @@ class ClaimLostError extends Error {}
  * release and record the build in one transaction, so a builder dying at any point leaves either
  * no release or a finished build, and a retry can never make a second release.
  */
+export interface BuildRunnerDeps {
+  config: BuilderConfig;
+  /** This builder's own scratch directory. */
+  scratchDir: string;
+  prisma: DbClient;
+  output: BuildOutputStream;
+  cutter: ReleaseCutter;
+  metrics: BuilderMetrics;
+  logger: Logger;
+}
+
 export class BuildRunner {
   private readonly builds: BuildRepository;
 
-  constructor(
-    private readonly config: BuilderConfig,
-    private readonly prisma: DbClient,
-    private readonly output: BuildOutputStream,
-    private readonly cutter: ReleaseCutter,
-    private readonly metrics: BuilderMetrics,
-    private readonly logger: Logger,
-  ) {
-    this.builds = new BuildRepository(prisma);
+  constructor(private readonly deps: BuildRunnerDeps) {
+    this.builds = new BuildRepository(deps.prisma);
   }
 
   async run(buildId: string): Promise<void> {
-    const staleBefore = new Date(Date.now() - this.config.NIMBUS_BUILD_STALE_AFTER);
+    const staleBefore = new Date(Date.now() - this.deps.config.NIMBUS_BUILD_STALE_AFTER);
     const build = await this.builds.claim(buildId, staleBefore);
     if (!build) return; // running elsewhere, or already over
-    const log = new BuildLog(this.output, build.id, this.logger);
-    if (build.attempts > this.config.NIMBUS_BUILD_MAX_ATTEMPTS) {
+    const log = new BuildLog(this.deps.output, build.id, this.deps.logger);
+    if (build.attempts > this.deps.config.NIMBUS_BUILD_MAX_ATTEMPTS) {
       const reason = `the build was interrupted ${build.attempts - 1} times (builders stopped while running it); push again to retry`;
       log.write(` !     ${reason}`);
       await this.builds.abandon(build.id, reason);
@@ -49,15 +53,19 @@ export class BuildRunner {
       log.write(`-----> The builder running this build stopped; building again (attempt ${build.attempts})`);
     const heartbeat = setInterval(() => {
       this.builds.heartbeat(build.id, build.attempts).then(
-        (held) => held || this.logger.warn({ buildId: build.id }, 'build claim lost to another builder'),
-        (error: unknown) => this.logger.warn({ err: error, buildId: build.id }, 'build heartbeat failed'),
+        (held) => held || this.deps.logger.warn({ buildId: build.id }, 'build claim lost to another builder'),
+        (error: unknown) =>
+          this.deps.logger.warn({ err: error, buildId: build.id }, 'build heartbeat failed'),
       );
-    }, this.config.NIMBUS_BUILD_STALE_AFTER / 3);
+    }, this.deps.config.NIMBUS_BUILD_STALE_AFTER / 3);
     const started = Date.now();
     try {
       const releaseVersion = await this.buildAndRelease(build, log);
-      this.metrics.finished('succeeded', Date.now() - started);
-      this.logger.info({ buildId: build.id, appId: build.appId, release: releaseVersion }, 'build succeeded');
+      this.deps.metrics.finished('succeeded', Date.now() - started);
+      this.deps.logger.info(
+        { buildId: build.id, appId: build.appId, release: releaseVersion },
+        'build succeeded',
+      );
       await this.cleanUp(build, log, 'succeeded');
     } catch (error) {
       if (error instanceof ClaimLostError) return; // the new holder reports; our output is moot
@@ -66,7 +74,7 @@ export class BuildRunner {
           ? error.message
           : 'the builder failed unexpectedly; the platform logs say why';
       if (!(error instanceof BuildFailedError))
-        this.logger.error({ err: error, buildId: build.id }, 'build failed unexpectedly');
+        this.deps.logger.error({ err: error, buildId: build.id }, 'build failed unexpectedly');
       log.write(` !     Push rejected: ${reason}`);
       const recorded = await this.builds.finish(build.id, build.attempts, {
         status: 'failed',
@@ -74,7 +82,7 @@ export class BuildRunner {
         output: log.text,
       });
       if (!recorded) return;
-      this.metrics.finished('failed', Date.now() - started);
+      this.deps.metrics.finished('failed', Date.now() - started);
       await this.cleanUp(build, log, 'failed');
     } finally {
       clearInterval(heartbeat);
@@ -83,23 +91,23 @@ export class BuildRunner {
 
   private async buildAndRelease(build: Build, log: BuildLog): Promise<number> {
     const scope = tenantScope(build.tenantId);
-    const app = await new AppRepository(this.prisma).findById(scope, build.appId);
+    const app = await new AppRepository(this.deps.prisma).findById(scope, build.appId);
     if (!app) throw new BuildFailedError('the app was deleted');
-    const snapshot = await this.cutter.currentSnapshot(this.prisma, scope, app);
+    const snapshot = await this.deps.cutter.currentSnapshot(this.deps.prisma, scope, app);
     log.mask(secretValuesOf(snapshot));
     log.write(`-----> Building ${build.commit.slice(0, 7)} (${build.ref.replace(/^refs\/heads\//, '')})`);
     const limits = {
-      timeoutMs: this.config.NIMBUS_BUILD_TIMEOUT,
-      memoryBytes: this.config.NIMBUS_BUILD_MEMORY_MB * 1024 * 1024,
-      maxProcesses: this.config.NIMBUS_BUILD_MAX_PROCESSES,
+      timeoutMs: this.deps.config.NIMBUS_BUILD_TIMEOUT,
+      memoryBytes: this.deps.config.NIMBUS_BUILD_MEMORY_MB * 1024 * 1024,
+      maxProcesses: this.deps.config.NIMBUS_BUILD_MAX_PROCESSES,
     };
     const image = await buildCommit({
       source: build.sourcePath,
       commit: build.commit,
-      scratchDir: this.config.NIMBUS_BUILD_SCRATCH,
-      cacheDir: join(this.config.NIMBUS_BUILD_CACHE, 'apps', build.tenantId, build.appId),
-      packageCacheDir: join(this.config.NIMBUS_BUILD_CACHE, 'packages'),
-      store: imageStoreFor(this.config, build.tenantId, build.appId),
+      scratchDir: this.deps.scratchDir,
+      cacheDir: join(this.deps.config.NIMBUS_BUILD_CACHE, 'apps', build.tenantId, build.appId),
+      packageCacheDir: join(this.deps.config.NIMBUS_BUILD_CACHE, 'packages'),
+      store: imageStoreFor(this.deps.config, build.tenantId, build.appId),
       limits,
       log: log.write,
       afterImage: (built, appDir) =>
@@ -108,13 +116,13 @@ export class BuildRunner {
               command: built.release,
               appDir,
               env: this.releaseEnvironment(built, snapshot, app.name, `v${app.releaseCount + 1}`),
-              limits: { ...limits, timeoutMs: this.config.NIMBUS_RELEASE_TIMEOUT },
+              limits: { ...limits, timeoutMs: this.deps.config.NIMBUS_RELEASE_TIMEOUT },
               log: log.write,
             })
           : Promise.resolve(),
     });
-    const release = await this.prisma.$transaction(async (tx) => {
-      const created = await this.cutter.cut(
+    const release = await this.deps.prisma.$transaction(async (tx) => {
+      const created = await this.deps.cutter.cut(
         tx,
         scope,
         app.id,
