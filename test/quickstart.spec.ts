@@ -25,7 +25,7 @@ const run = (command: string, args: string[], options: ExecFileOptions) =>
 describe('Quickstart', () => {
   let state: string;
   let database: string;
-  let pids: number[] = [];
+  const pids: number[] = [];
   const serverUrl = testEnvironment().TEST_DATABASE_URL;
 
   afterAll(async () => {
