@@ -53,7 +53,12 @@ export class BuildRunner {
       log.write(`-----> The builder running this build stopped; building again (attempt ${build.attempts})`);
     const heartbeat = setInterval(() => {
       this.builds.heartbeat(build.id, build.attempts).then(
-        (held) => held || this.deps.logger.warn({ buildId: build.id }, 'build claim lost to another builder'),
+        (held) => {
+          if (held) return;
+          // Another builder took it over; its result is the one that counts.
+          clearInterval(heartbeat);
+          this.deps.logger.warn({ buildId: build.id }, 'build claim lost to another builder');
+        },
         (error: unknown) =>
           this.deps.logger.warn({ err: error, buildId: build.id }, 'build heartbeat failed'),
       );

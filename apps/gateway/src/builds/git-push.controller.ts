@@ -68,11 +68,18 @@ export class GitPushController {
     const send = (message: PushMessage) => response.write(`${JSON.stringify(message)}\n`);
     const aborted = new AbortController();
     response.on('close', () => aborted.abort());
-    for await (const event of this.builds.follow(build, aborted.signal)) {
-      if (event.kind === 'line') send({ line: event.text });
-      else if (event.build.status === 'succeeded' && event.build.releaseVersion !== null)
-        send({ result: 'succeeded', release: event.build.releaseVersion, url: this.builds.appUrl(grant) });
-      else send({ result: 'failed', reason: event.build.failureReason ?? 'the build failed' });
+    try {
+      for await (const event of this.builds.follow(build, aborted.signal)) {
+        if (event.kind === 'line') send({ line: event.text });
+        else if (event.build.status === 'succeeded' && event.build.releaseVersion !== null)
+          send({ result: 'succeeded', release: event.build.releaseVersion, url: this.builds.appUrl(grant) });
+        else send({ result: 'failed', reason: event.build.failureReason ?? 'the build failed' });
+      }
+    } catch (error) {
+      // The build goes on; only this push stopped watching it.
+      this.logger.error({ err: error, buildId: build.id }, 'lost track of a build while streaming it');
+      send({ line: ` !     Lost track of build ${build.id}; \`nimbus builds\` shows how it ends` });
+      send({ result: 'failed', reason: 'lost track of the build' });
     }
     if (aborted.signal.aborted)
       this.logger.info({ buildId: build.id }, 'pusher went away; the build goes on without them');
