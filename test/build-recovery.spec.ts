@@ -107,6 +107,16 @@ describe('builds survive builders and Redis, and stay within their limits', () =
     expect(stream).toContain('data: "-----> Released v1"');
     const end = /event: end\ndata: (.*)\n/.exec(stream)?.[1];
     expect(JSON.parse(end!)).toMatchObject({ id, status: 'succeeded', releaseVersion: 1 });
+
+    // A reader that saw two lines resumes with the third, the build being over by now.
+    const resumed = await fetch(
+      `${gateway.url}/v1/tenants/acme/namespaces/prod/apps/busy/builds/${id}/output`,
+      {
+        headers: { authorization: `Bearer ${token}`, accept: 'text/event-stream', 'last-event-id': 'line-2' },
+      },
+    ).then((response) => response.text());
+    expect(resumed.startsWith('id: line-3\nevent: line\n')).toBe(true);
+    expect(stream.endsWith(resumed.slice(resumed.indexOf('event: end')))).toBe(true);
   });
 
   it('should pick up a build whose wake-up was lost, since Postgres, not the queue, holds it', async () => {

@@ -510,6 +510,12 @@ describe('nimbus CLI', () => {
       'tokens',
       'tokens:create',
       'tokens:revoke',
+      'git:remote',
+      'releases',
+      'releases:info',
+      'rollback',
+      'builds',
+      'builds:output',
     ];
 
     it('should print help for every command with status 0, each offering --json', async () => {

@@ -1,6 +1,7 @@
 import { Command, CommanderError } from 'commander';
 import { registerAppCommands } from './commands/apps';
 import { registerAuthCommands } from './commands/auth';
+import { registerBuildCommands } from './commands/builds';
 import { registerConfigCommands } from './commands/config';
 import { registerNamespaceCommands } from './commands/namespaces';
 import { registerReleaseCommands } from './commands/releases';
@@ -21,6 +22,7 @@ export function buildProgram(context: CliContext): Command {
   registerNamespaceCommands(program, context);
   registerAppCommands(program, context);
   registerConfigCommands(program, context);
+  registerBuildCommands(program, context);
   registerReleaseCommands(program, context);
   registerTokenCommands(program, context);
   return program;

@@ -10,8 +10,6 @@ const MAX_LINES = 20_000;
 const RETENTION_SECONDS = 3600;
 
 export interface FollowOptions {
-  /** Stream id to read after; '0' from the start. */
-  after?: string;
   /** How long one blocking read waits before `stillRunning` is asked. */
   blockMs?: number;
   /** Asked when nothing arrived for `blockMs`: false ends the follow (the stream's writer is gone). */
@@ -52,7 +50,7 @@ export class BuildOutputStream {
   }
 
   /**
-   * Yields the build's output from `after` until its end marker. Blocking reads need a
+   * Yields the build's output from its start until its end marker. Blocking reads need a
    * connection of their own, so this opens one and closes it when done.
    */
   async *follow(buildId: string, options: FollowOptions = {}): AsyncGenerator<OutputEvent> {
@@ -60,7 +58,7 @@ export class BuildOutputStream {
     const reader = this.redis.duplicate({ lazyConnect: false, enableOfflineQueue: true });
     const abort = () => reader.disconnect();
     options.signal?.addEventListener('abort', abort, { once: true });
-    let after = options.after ?? '0';
+    let after = '0';
     try {
       while (!options.signal?.aborted) {
         const batch = await reader

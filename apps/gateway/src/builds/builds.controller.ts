@@ -6,7 +6,7 @@ import { CurrentAccess, RequireRole } from '../auth/auth.decorators';
 import type { TenantAccess } from '../auth/principal';
 import { AppsService } from '../apps/apps.service';
 import { BuildDto, BuildListDto, BuildListQueryDto } from './dto/build.dto';
-import { BuildsService } from './builds.service';
+import { BuildsService, linesSeen } from './builds.service';
 
 @ApiTags('builds')
 @ApiBearerAuth()
@@ -47,7 +47,7 @@ export class BuildsController {
   @ApiHeader({
     name: 'Last-Event-ID',
     required: false,
-    description: 'Resume an event stream after this event',
+    description: 'Resume an event stream after this event (`line-N`: after line N)',
   })
   async output(
     @CurrentAccess() access: TenantAccess,
@@ -70,7 +70,7 @@ export class BuildsController {
     });
     const aborted = new AbortController();
     request.on('close', () => aborted.abort());
-    for await (const event of this.builds.follow(build, aborted.signal, lastEventId)) {
+    for await (const event of this.builds.follow(build, aborted.signal, linesSeen(lastEventId))) {
       if (event.kind === 'line') {
         response.write(`id: ${event.id}\nevent: line\ndata: ${JSON.stringify(event.text)}\n\n`);
       } else {

@@ -100,29 +100,29 @@ export class BuildsService {
   }
 
   /**
-   * Follows a build from its first line (or after stream id `after`) to its end. Live lines come
-   * from Redis; should Redis fail, the follower waits on Postgres and gets the rest of the
-   * output from the build's record when it ends.
+   * Follows a build from line `skip` + 1 to its end; event ids are line numbers, so a reader can
+   * resume where it stopped whether the build is still running or over. Live lines come from
+   * Redis; should Redis fail, the follower waits on Postgres and gets the rest of the output from
+   * the build's record when it ends.
    */
-  async *follow(build: Build, signal: AbortSignal, after?: string): AsyncGenerator<BuildProgress> {
+  async *follow(build: Build, signal: AbortSignal, skip = 0): AsyncGenerator<BuildProgress> {
     const builds = new BuildRepository(this.prisma.client);
     const reload = async () => (await builds.findById(build.id)) ?? build;
     if (isOver(build)) {
-      yield* linesOf(build.output, Number(/^line-(\d+)$/.exec(after ?? '')?.[1] ?? 0));
+      yield* linesOf(build.output, skip);
       yield { kind: 'end', build };
       return;
     }
     let seen = 0;
     try {
       for await (const event of this.queue.output.follow(build.id, {
-        ...(after ? { after } : {}),
         signal,
         blockMs: SILENCE_CHECK_MS,
         stillRunning: async () => !isOver(await reload()),
       })) {
         if (event.kind === 'end') break;
         seen += 1;
-        yield { kind: 'line', id: event.id, text: event.text };
+        if (seen > skip) yield { kind: 'line', id: lineId(seen), text: event.text };
       }
     } catch (error) {
       this.logger.warn({ err: error, buildId: build.id }, 'build output stream failed; following the record');
@@ -133,7 +133,7 @@ export class BuildsService {
       ended = await reload();
     }
     if (signal.aborted) return;
-    if (after === undefined) yield* linesOf(ended.output, seen);
+    yield* linesOf(ended.output, Math.max(seen, skip));
     yield { kind: 'end', build: ended };
   }
 
@@ -164,10 +164,16 @@ export class BuildsService {
 
 const isOver = (build: Build) => build.status === 'succeeded' || build.status === 'failed';
 
-/** The stored output's lines after the first `skip`, as progress events (ids are line numbers). */
+const lineId = (number: number) => `line-${number}`;
+
+/** Where a reader asks to resume (`Last-Event-ID: line-N`): the lines it has already seen. */
+export const linesSeen = (lastEventId: string | undefined) =>
+  Number(/^line-(\d+)$/.exec(lastEventId ?? '')?.[1] ?? 0);
+
+/** The stored output's lines after the first `skip`, as progress events. */
 function* linesOf(output: string, skip: number): Generator<BuildProgress> {
   const lines = output.split('\n');
   if (lines.at(-1) === '') lines.pop();
   for (let index = skip; index < lines.length; index += 1)
-    yield { kind: 'line', id: `line-${index + 1}`, text: lines[index] as string };
+    yield { kind: 'line', id: lineId(index + 1), text: lines[index] as string };
 }

@@ -2195,7 +2195,7 @@ export interface operations {
     parameters: {
       query?: never;
       header?: {
-        /** @description Resume an event stream after this event */
+        /** @description Resume an event stream after this event (`line-N`: after line N) */
         'Last-Event-ID'?: string;
       };
       path: {
