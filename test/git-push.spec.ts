@@ -2,6 +2,7 @@ import { execFileSync } from 'node:child_process';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { containerPreconditions } from '@nimbus/sandbox';
 import { startBuilderProcess, type BuilderProcess } from '../apps/builder/test/support/builder-process';
 import { git, gitRemote } from '../apps/gateway/test/support/git';
 import { seedTenant } from '../apps/gateway/test/support/seed-tenant';
@@ -156,11 +157,15 @@ describe('git push deploys', () => {
     });
     const dir = await repository('masked', {
       Procfile:
-        'web: node server.js\nrelease: echo "release $NIMBUS_RELEASE of $NIMBUS_APP with $API_TOKEN"\n',
+        'web: node server.js\nrelease: echo "release $NIMBUS_RELEASE of $NIMBUS_APP with $API_TOKEN as $(id -u)"\n',
     });
     const push = await git(dir, 'push', gitRemote(gateway.url, token, 'acme/prod/masked'), 'main');
     expect(push.code).toBe(0);
-    expect(push.output).toContain('remote:        release v1 of masked with [secret]');
+    // In a container as the unprivileged build user where the host has runc (CI must).
+    const sandboxed = containerPreconditions().available || process.env.CI === 'true';
+    expect(push.output).toContain(
+      `remote:        release v1 of masked with [secret] as ${sandboxed ? 10000 : process.getuid?.()}`,
+    );
     expect(push.output).not.toContain(secret);
     const build = await gateway.db.build.findFirstOrThrow({ where: { app: { name: 'masked' } } });
     expect(build.output).toContain('with [secret]');

@@ -40,6 +40,14 @@ export const builderConfigSchema = z.object({
   NIMBUS_RELEASE_TIMEOUT: durationFromEnv('30m'),
   NIMBUS_BUILD_MEMORY_MB: z.coerce.number().int().min(64).default(2048),
   NIMBUS_BUILD_MAX_PROCESSES: z.coerce.number().int().min(16).default(1024),
+  /**
+   * Where build steps run: `runc` containers, plain process groups (`none`), or `auto`: runc
+   * when the host has it (and this process may use it).
+   */
+  NIMBUS_BUILD_SANDBOX: z.enum(['auto', 'runc', 'none']).default('auto'),
+  /** The unprivileged user and group build steps run as in a container. */
+  NIMBUS_BUILD_UID: z.coerce.number().int().min(1).default(10_000),
+  NIMBUS_BUILD_GID: z.coerce.number().int().min(1).default(10_000),
   /** A build whose builder has not been heard from for this long is taken up again. */
   NIMBUS_BUILD_STALE_AFTER: durationFromEnv('30s'),
   /** How often stranded builds (stale, or queued with no wake-up) are looked for. */

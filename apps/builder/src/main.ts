@@ -6,11 +6,29 @@ import { BuildOutputStream, createBuildQueue, createBuildWorker } from '@nimbus/
 import { ReleaseCutter } from '@nimbus/releases';
 import { startHealthServer } from '@nimbus/service';
 import { Redis } from 'ioredis';
-import { loadBuilderConfig } from './builder.config';
+import { join } from 'node:path';
+import { containerSupport } from '@nimbus/sandbox';
+import { loadBuilderConfig, type BuilderConfig } from './builder.config';
+import { stepRunner, type ContainerSandbox } from './pipeline/step-runner';
 import { BuildRunner } from './worker/build-runner';
 import { BuilderMetrics } from './worker/metrics';
 import { claimScratch } from './worker/scratch';
 import { StrandedBuilds } from './worker/stranded-builds';
+
+/** runc containers when configured or, by default, when the host can run them. */
+async function chooseSandbox(config: BuilderConfig, scratchDir: string): Promise<ContainerSandbox | null> {
+  if (config.NIMBUS_BUILD_SANDBOX === 'none') return null;
+  const support = await containerSupport();
+  if (!support.available) {
+    if (config.NIMBUS_BUILD_SANDBOX === 'runc')
+      throw new ConfigError([`NIMBUS_BUILD_SANDBOX: runc, but runc cannot run here: ${support.reason}`]);
+    return null;
+  }
+  return {
+    user: { uid: config.NIMBUS_BUILD_UID, gid: config.NIMBUS_BUILD_GID },
+    stateDir: join(scratchDir, 'runc'),
+  };
+}
 
 async function main(): Promise<void> {
   const config = loadBuilderConfig();
@@ -22,9 +40,12 @@ async function main(): Promise<void> {
   const cutter = new ReleaseCutter(
     new TenantKeyring(new MasterKeyring(config.NIMBUS_MASTER_KEY, config.NIMBUS_MASTER_KEY_PREVIOUS)),
   );
+  const scratchDir = await claimScratch(config.NIMBUS_BUILD_SCRATCH);
+  const sandbox = await chooseSandbox(config, scratchDir);
   const runner = new BuildRunner({
     config,
-    scratchDir: await claimScratch(config.NIMBUS_BUILD_SCRATCH),
+    runStep: stepRunner(sandbox),
+    scratchDir,
     prisma,
     output: new BuildOutputStream(redis, config.NIMBUS_REDIS_PREFIX),
     cutter,

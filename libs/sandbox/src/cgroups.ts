@@ -48,6 +48,28 @@ export function cgroupSupport(): 'v1' | 'v2' | 'none' {
   return 'none';
 }
 
+/**
+ * Whether a memory limit can also cap swap here (cgroup v1 needs swap accounting in the kernel).
+ * On v2 runc skips a zero swap allowance where the host has no swap controller, so it is safe to ask.
+ */
+export function swapLimitSupported(): boolean {
+  switch (cgroupSupport()) {
+    case 'v1':
+      return existsSync(join(ROOT, 'memory', ownV1Path('memory'), 'memory.memsw.limit_in_bytes'));
+    case 'v2':
+      return true;
+    default:
+      return false;
+  }
+}
+
+/** The kernel's count of OOM kills in one memory cgroup: memory.oom_control on v1, memory.events on v2. */
+export async function oomKills(memoryDir: string, layout: 'v1' | 'v2'): Promise<number> {
+  const file = join(memoryDir, layout === 'v1' ? 'memory.oom_control' : 'memory.events');
+  const text = await readFile(file, 'utf8').catch(() => '');
+  return Number(/^oom_kill (\d+)$/m.exec(text)?.[1] ?? 0);
+}
+
 /** Creates a cgroup with the limits, or returns null where the host offers no writable cgroups. */
 export async function createCgroup(limits: CgroupLimits): Promise<Cgroup | null> {
   const name = `nimbus-${randomBytes(6).toString('hex')}`;
@@ -92,8 +114,7 @@ async function createV1(name: string, limits: CgroupLimits): Promise<Cgroup> {
         ...(await readPids(join(pids, 'cgroup.procs'))),
       ]),
     ],
-    oomKilled: async () =>
-      /oom_kill [1-9]/.test(await readFile(join(memory, 'memory.oom_control'), 'utf8').catch(() => '')),
+    oomKilled: async () => (await oomKills(memory, 'v1')) > 0,
     destroy: async () => {
       await rmdir(memory).catch(() => undefined);
       await rmdir(pids).catch(() => undefined);
@@ -113,8 +134,7 @@ async function createV2(name: string, limits: CgroupLimits): Promise<Cgroup> {
     paths: [group],
     procsFiles: [join(group, 'cgroup.procs')],
     pids: () => readPids(join(group, 'cgroup.procs')),
-    oomKilled: async () =>
-      /oom_kill [1-9]/.test(await readFile(join(group, 'memory.events'), 'utf8').catch(() => '')),
+    oomKilled: async () => (await oomKills(group, 'v2')) > 0,
     destroy: async () => {
       await rmdir(group).catch(() => undefined);
     },

@@ -1,6 +1,6 @@
 import { spawn } from 'node:child_process';
-import { createInterface } from 'node:readline';
 import { createCgroup } from './cgroups';
+import { streamLines } from './stream-lines';
 
 export interface RunLimits {
   /** Wall-clock time before the whole process tree is killed. */
@@ -69,21 +69,14 @@ export async function runCommand({ command, cwd, env, limits, onLine }: RunOptio
     killTree();
   }, limits.timeoutMs);
 
-  const lines = (['stdout', 'stderr'] as const).map(
-    (stream) =>
-      new Promise<void>((done) => {
-        const reader = createInterface({ input: child[stream], crlfDelay: Infinity });
-        reader.on('line', (line) => onLine?.(line, stream));
-        reader.once('close', done);
-      }),
-  );
+  const lines = streamLines(child, onLine);
   const exit = await new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((done, fail) => {
     child.once('error', fail);
     child.once('exit', (code, signal) => done({ code, signal }));
   }).finally(() => clearTimeout(timer));
   // Whatever the command left behind in its group dies with it.
   killTree();
-  await Promise.all(lines);
+  await lines;
 
   let oomKilled = false;
   if (cgroup) {

@@ -17,6 +17,7 @@ import {
   type LayerBlob,
 } from '@nimbus/oci';
 import { runCommand, type RunLimits } from '@nimbus/sandbox';
+import { stepRunner, type StepRunner } from './step-runner';
 import { NodeModulesCache } from './dependency-cache';
 import { readRepositoryFacts } from './repository-facts';
 
@@ -43,6 +44,8 @@ export interface BuildCommitOptions {
   /** Environment for build steps (the app's config, say); PATH and HOME are set here. */
   env?: Record<string, string>;
   limits: RunLimits;
+  /** How steps run (see `stepRunner`); unconfined process groups by default. */
+  runStep?: StepRunner;
   /** Build output for the pusher, one line at a time. */
   log: (line: string) => void;
   /**
@@ -106,13 +109,16 @@ export async function buildCommit(options: BuildCommitOptions): Promise<BuiltIma
 
     const home = join(work, 'home');
     await mkdir(home);
+    const packageCache = options.packageCacheDir ?? join(options.cacheDir, 'packages');
+    await mkdir(packageCache, { recursive: true });
+    const runStep = options.runStep ?? stepRunner(null);
     const env = {
       ...options.env,
       PATH: process.env.PATH ?? '/usr/bin:/bin',
       HOME: home,
       CI: 'true',
-      npm_config_cache: join(options.packageCacheDir ?? options.cacheDir, 'npm'),
-      PIP_CACHE_DIR: join(options.packageCacheDir ?? options.cacheDir, 'pip'),
+      npm_config_cache: join(packageCache, 'npm'),
+      PIP_CACHE_DIR: join(packageCache, 'pip'),
     };
     const cache = new NodeModulesCache(join(options.cacheDir, 'node_modules'));
     const cacheKey = plan.stack === 'node' ? await cache.keyFor(app) : null;
@@ -125,10 +131,11 @@ export async function buildCommit(options: BuildCommitOptions): Promise<BuiltIma
     for (const step of plan.steps) {
       if (restored && installSteps.has(step.name)) continue;
       log(`-----> ${step.name}`);
-      const result = await runCommand({
+      const result = await runStep({
         command: step.command,
         cwd: app,
         env,
+        writable: [work, packageCache],
         limits: options.limits,
         onLine: (line) => log(`       ${line}`),
       });

@@ -5,6 +5,7 @@ import type { Logger } from '@nimbus/logging';
 import type { BuildOutputStream } from '@nimbus/queue';
 import { environmentOf, secretValuesOf, type ReleaseCutter, type SnapshotEntry } from '@nimbus/releases';
 import { BuildFailedError, buildCommit, type BuiltImage } from '../pipeline/build-commit';
+import type { StepRunner } from '../pipeline/step-runner';
 import type { BuilderConfig } from '../builder.config';
 import { BuildLog } from './build-log';
 import { imageStoreFor } from './image-stores';
@@ -21,6 +22,8 @@ class ClaimLostError extends Error {}
  */
 export interface BuildRunnerDeps {
   config: BuilderConfig;
+  /** How build steps and release commands run: in a container where the host has one. */
+  runStep: StepRunner;
   /** This builder's own scratch directory. */
   scratchDir: string;
   prisma: DbClient;
@@ -111,7 +114,9 @@ export class BuildRunner {
       commit: build.commit,
       scratchDir: this.deps.scratchDir,
       cacheDir: join(this.deps.config.NIMBUS_BUILD_CACHE, 'apps', build.tenantId, build.appId),
-      packageCacheDir: join(this.deps.config.NIMBUS_BUILD_CACHE, 'packages'),
+      // Shared by the tenant's apps only: builds can write to it, and tenants do not trust each other.
+      packageCacheDir: join(this.deps.config.NIMBUS_BUILD_CACHE, 'packages', build.tenantId),
+      runStep: this.deps.runStep,
       store: imageStoreFor(this.deps.config, build.tenantId, build.appId),
       limits,
       log: log.write,
@@ -122,6 +127,7 @@ export class BuildRunner {
               appDir,
               env: this.releaseEnvironment(built, snapshot, app.name, `v${app.releaseCount + 1}`),
               limits: { ...limits, timeoutMs: this.deps.config.NIMBUS_RELEASE_TIMEOUT },
+              runStep: this.deps.runStep,
               log: log.write,
             })
           : Promise.resolve(),

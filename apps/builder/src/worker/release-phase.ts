@@ -1,6 +1,7 @@
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
+import type { RunLimits } from '@nimbus/sandbox';
 import { BuildFailedError } from '../pipeline/build-commit';
-import { runCommand, type RunLimits } from '@nimbus/sandbox';
+import type { StepRunner } from '../pipeline/step-runner';
 
 export interface ReleasePhaseOptions {
   command: string;
@@ -9,6 +10,7 @@ export interface ReleasePhaseOptions {
   /** The release's environment: the app's config and secrets, and the NIMBUS_* variables. */
   env: Record<string, string>;
   limits: RunLimits;
+  runStep: StepRunner;
   log: (line: string) => void;
 }
 
@@ -21,12 +23,15 @@ export async function runReleasePhase({
   appDir,
   env,
   limits,
+  runStep,
   log,
 }: ReleasePhaseOptions): Promise<void> {
   log(`-----> Running release command: ${command}`);
-  const result = await runCommand({
+  const result = await runStep({
     command: ['sh', '-c', command],
     cwd: appDir,
+    // The build's directory, which nothing outlives: what the command writes goes nowhere.
+    writable: [dirname(appDir)],
     env: {
       ...env,
       HOME: appDir,
