@@ -21,12 +21,15 @@ const NAMESPACE = 'default';
 /** A push, or one step of an in-process build, that takes longer has failed. */
 const STEP_TIMEOUT_MS = 120_000;
 
-const USAGE = 'usage: node bench/build/run.mjs [--json] [--cold=N] [--warm=N] [--deadline=SECONDS]';
-const options = { json: false, cold: 3, warm: 5, deadline: 900 };
+const USAGE =
+  'usage: node bench/build/run.mjs [--json] [--cold=N] [--warm=N] [--sandbox=auto|runc|none] [--deadline=SECONDS]';
+const options = { json: false, cold: 3, warm: 5, sandbox: 'auto', deadline: 900 };
 for (const arg of process.argv.slice(2)) {
-  const [, name, value] = /^--([a-z]+)(?:=(\d+))?$/.exec(arg) ?? [];
+  const [, name, value] = /^--([a-z]+)(?:=([a-z0-9]+))?$/.exec(arg) ?? [];
   if (name === 'json' && value === undefined) options.json = true;
-  else if (['cold', 'warm', 'deadline'].includes(name) && Number(value) > 0) options[name] = Number(value);
+  else if (name === 'sandbox' && ['auto', 'runc', 'none'].includes(value)) options.sandbox = value;
+  else if (['cold', 'warm', 'deadline'].includes(name) && /^\d+$/.test(value) && Number(value) > 0)
+    options[name] = Number(value);
   else {
     process.stderr.write(`${USAGE}\nnot understood: ${arg}\n`);
     process.exit(2);
@@ -38,7 +41,7 @@ if (missing.length) {
   process.exit(2);
 }
 // Loaded once the compiled code is known to be there.
-const { measureBuildPhase } = await import('./build-phase.mjs');
+const { chooseSandbox, measureBuildPhase } = await import('./build-phase.mjs');
 const { Platform } = await import('./platform.mjs');
 
 // With --json, stdout carries only the JSON document.
@@ -48,7 +51,17 @@ const say = (line = '') => out.write(`${line}\n`);
 
 const runId = randomBytes(6).toString('hex');
 const root = mkdtempSync(join(os.tmpdir(), 'nimbus-bench-build-'));
+// runc's state and bundles (of the sandbox probe and the in-process builds) land here, so they
+// go with the rest even when a build is cut short.
+process.env.TMPDIR = join(root, 'tmp');
+mkdirSync(process.env.TMPDIR);
+const sandbox = await chooseSandbox(options.sandbox).catch((error) => {
+  process.stderr.write(`${error.message}\n`);
+  rmSync(root, { recursive: true, force: true });
+  process.exit(2);
+});
 const platform = new Platform({
+  sandbox: sandbox.sandbox,
   root: join(root, 'platform'),
   runId,
   serverUrl: process.env.BENCH_DATABASE_URL ?? 'postgresql://postgres@127.0.0.1:5432/postgres',
@@ -107,7 +120,7 @@ function stats(values) {
   const sorted = [...values].sort((a, b) => a - b);
   const middle = sorted.length / 2;
   const median = sorted.length % 2 ? sorted[Math.floor(middle)] : (sorted[middle - 1] + sorted[middle]) / 2;
-  const round = (value) => +value.toFixed(2);
+  const round = (value) => +value.toFixed(3);
   return {
     median: round(median),
     min: round(sorted[0]),
@@ -208,6 +221,7 @@ async function main() {
     root: phaseRoot,
     cold: options.cold,
     warm: options.warm,
+    sandbox: sandbox.sandbox,
     timeoutMs: STEP_TIMEOUT_MS,
     verbose,
   });
@@ -225,6 +239,7 @@ async function main() {
     cpuModel: os.cpus()[0]?.model ?? 'unknown',
     machineBusyPercentBefore: busyBefore,
     app: 'Node.js, one dependency (ms 2.1.3) with package-lock.json',
+    sandbox: `${sandbox.sandbox} (${sandbox.reason})`,
     runs: { cold: options.cold, warm: options.warm },
     buildPhase: {
       cold: stats(phase.cold),
@@ -249,6 +264,7 @@ async function main() {
   say();
   say(`node ${result.node}, ${result.cpus} CPUs (${result.cpuModel}); app: ${result.app}`);
   say(`CPU busy in the second before the run: ${busyBefore}% (anything but a few percent skews the figures)`);
+  say(`build steps sandbox: ${result.sandbox}, in-process and in the builder (--sandbox to choose)`);
   say('cold: npm fetches ms from the registry over the network; push: from starting git push to its exit');
   say();
   for (const line of table(result)) say(line);

@@ -157,7 +157,7 @@ export async function buildCommit(options: BuildCommitOptions): Promise<BuiltIma
     );
     const types = Object.keys(plan.processes).join(', ');
     log(`-----> Process types: ${types}`);
-    log(`-----> Image ${image.digest} (${(image.sizeBytes / 1_048_576).toFixed(1)} MiB)`);
+    log(`-----> Image ${image.digest} (${formatSize(image.sizeBytes)})`);
     await options.afterImage?.(image, app);
     return image;
   } finally {
@@ -226,4 +226,9 @@ async function writeImage(
     sizeBytes: layers.reduce((total, layer) => total + layer.descriptor.size, 0),
     env,
   };
+}
+
+/** 3.4 KiB, 12.5 MiB: images of static sites are tiny, those of apps with dependencies are not. */
+function formatSize(bytes: number): string {
+  return bytes < 1_048_576 ? `${(bytes / 1024).toFixed(1)} KiB` : `${(bytes / 1_048_576).toFixed(1)} MiB`;
 }

@@ -1,0 +1,17 @@
+export type {
+  Assignment,
+  AssignmentEvent,
+  AssignmentList,
+  InstancePhase,
+  InstanceStatus,
+  LogEntry,
+  NodeRegistration,
+  Probe,
+  RegisteredNode,
+  RuntimeKind,
+} from './agent-protocol';
+export { APP_LOG_MAX_LINES, appLogKey, nodeWakeChannel, orchestratorWakeChannel } from './channels';
+export { decodeEndpoints, encodeEndpoints, endpointsChannel, endpointsKey } from './endpoints';
+export type { Endpoint } from './endpoints';
+export { Scheduler } from './scheduler';
+export type { NamespaceQuota, Placement, PlacementRequest, SchedulableNode } from './scheduler';
