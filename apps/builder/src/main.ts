@@ -1,3 +1,4 @@
+import { orchestratorWakeChannel } from '@nimbus/cluster';
 import { ConfigError } from '@nimbus/config';
 import { MasterKeyring, TenantKeyring } from '@nimbus/crypto';
 import { createPrismaClient } from '@nimbus/db';
@@ -51,6 +52,10 @@ async function main(): Promise<void> {
     cutter,
     metrics,
     logger,
+    released: (appId) =>
+      void redis
+        .publish(orchestratorWakeChannel(config.NIMBUS_REDIS_PREFIX), `app:${appId}`)
+        .catch((error: unknown) => logger.warn({ err: error, appId }, 'orchestrator wake-up not sent')),
   });
   const queue = createBuildQueue(config.REDIS_URL, config.NIMBUS_REDIS_PREFIX);
   const worker = createBuildWorker(

@@ -25,7 +25,17 @@ import {
   TenantConfigController,
 } from './config-vars/config-vars.controller';
 import { ConfigVarsService } from './config-vars/config-vars.service';
+import { AgentsController } from './cluster/agents.controller';
+import { AgentsService } from './cluster/agents.service';
+import { ClusterEventsService } from './cluster/cluster-events.service';
+import { NodeAuthGuard } from './cluster/node-auth.guard';
+import { NodeWatchHub } from './cluster/node-watch-hub.service';
 import { GATEWAY_CONFIG, type GatewayConfig } from './gateway.config';
+import { AppLogsService } from './processes/app-logs.service';
+import { NodesController } from './processes/nodes.controller';
+import { NodesService } from './processes/nodes.service';
+import { ProcessesController } from './processes/processes.controller';
+import { ProcessesService } from './processes/processes.service';
 import { GitHttpController } from './git/git-http.controller';
 import { GitHttpService } from './git/git-http.service';
 import { GitRepositoriesService } from './git/git-repositories.service';
@@ -70,6 +80,9 @@ export class AppModule {
         ReleasesController,
         BuildsController,
         GitPushController,
+        AgentsController,
+        ProcessesController,
+        NodesController,
       ],
       providers: [
         { provide: GATEWAY_CONFIG, useValue: config },
@@ -93,6 +106,13 @@ export class AppModule {
         BuildQueueService,
         BuildsService,
         PushGrantsService,
+        ClusterEventsService,
+        AgentsService,
+        NodeAuthGuard,
+        NodeWatchHub,
+        ProcessesService,
+        AppLogsService,
+        NodesService,
         BearerStrategy,
         LocalStrategy,
         // Guards run in this order: who is calling, whether they have budget, what they may touch.

@@ -49,13 +49,24 @@ export const gatewayConfigSchema = z.object({
     .string()
     .regex(/^[a-z0-9]([a-z0-9.-]*[a-z0-9])?$/, 'must be a DNS name such as localhost or apps.example.com')
     .default('localhost'),
-  /** The router's port as users reach it; the gateway's own PORT when unset. */
-  NIMBUS_ROUTER_PORT: portFromEnv().optional(),
+  /** The router's port as users reach it (for the URLs the API and pushes print). */
+  NIMBUS_ROUTER_PORT: portFromEnv().default(8000),
   NIMBUS_GIT_MAX_PUSH_BYTES: z.coerce
     .number()
     .int()
     .positive()
     .default(100 * 1024 * 1024),
+  /** How long a push waits for its release to serve before it returns anyway. */
+  NIMBUS_PUSH_LAUNCH_WAIT: durationFromEnv('60s'),
+  /** What an agent presents to register its node; unset, no node can join. */
+  NIMBUS_NODE_JOIN_TOKEN: z
+    .string()
+    .min(32, 'must be at least 32 characters (openssl rand -hex 32)')
+    .optional(),
+  /** A node whose agent has not renewed its lease for this long is NotReady. */
+  NIMBUS_NODE_LEASE_DURATION: durationFromEnv('10s'),
+  /** Between SIGTERM and SIGKILL when an instance is stopped. */
+  NIMBUS_STOP_GRACE_PERIOD: durationFromEnv('30s'),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace']).default('info'),
 });
 

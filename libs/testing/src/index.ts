@@ -6,3 +6,5 @@ export { createTestRedisPrefix } from './test-redis';
 export { createUser, createApiToken } from './factories';
 export type { CreatedUser } from './factories';
 export { freePort } from './free-port';
+export { startNodeProcess } from './node-process';
+export type { NodeProcess, NodeProcessOptions } from './node-process';

@@ -28,6 +28,8 @@ export interface BuildRunnerDeps {
   scratchDir: string;
   prisma: DbClient;
   output: BuildOutputStream;
+  /** Tells the orchestrator an app has a new release to roll out (it would find out on its resync). */
+  released(appId: string): void;
   cutter: ReleaseCutter;
   metrics: BuilderMetrics;
   logger: Logger;
@@ -69,6 +71,7 @@ export class BuildRunner {
     const started = Date.now();
     try {
       const releaseVersion = await this.buildAndRelease(build, log);
+      this.deps.released(build.appId);
       this.deps.metrics.finished('succeeded', Date.now() - started);
       this.deps.logger.info(
         { buildId: build.id, appId: build.appId, release: releaseVersion },

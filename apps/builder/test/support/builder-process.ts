@@ -1,8 +1,7 @@
-import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { freePort } from '@nimbus/testing';
+import { freePort, startNodeProcess } from '@nimbus/testing';
 
 const MAIN = resolve(__dirname, '../../dist/main.js');
 
@@ -34,48 +33,32 @@ export async function startBuilderProcess(
   const root = await mkdtemp(join(tmpdir(), 'nimbus-builder-'));
   const images = join(root, 'images');
   const port = await freePort();
-  let output = '';
-  let child: ChildProcess;
-  const start = async () => {
-    child = spawn(process.execPath, [MAIN], {
-      env: {
-        PATH: process.env.PATH,
-        HOME: root,
-        PORT: String(port),
-        ...peer,
-        NIMBUS_BUILD_CACHE: join(root, 'cache'),
-        NIMBUS_BUILD_SCRATCH: join(root, 'scratch'),
-        NIMBUS_IMAGE_LAYOUT: images,
-        LOG_LEVEL: 'debug',
-        ...env,
-      },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    child.stdout?.on('data', (chunk: Buffer) => (output += chunk.toString()));
-    child.stderr?.on('data', (chunk: Buffer) => (output += chunk.toString()));
-    const deadline = Date.now() + 20_000;
-    while (Date.now() < deadline) {
-      if (child.exitCode !== null) throw new Error(`builder exited (${child.exitCode}):\n${output}`);
-      if (output.includes('"builder ready"')) return;
-      await new Promise((done) => setTimeout(done, 50));
-    }
-    throw new Error(`builder did not start:\n${output}`);
-  };
-  const kill = async (signal: NodeJS.Signals = 'SIGTERM') => {
-    if (child.exitCode !== null || child.signalCode !== null) return;
-    const exited = new Promise((done) => child.once('exit', done));
-    child.kill(signal);
-    await exited;
-  };
-  await start();
+  const builder = await startNodeProcess({
+    script: MAIN,
+    readyMessage: 'builder ready',
+    env: {
+      HOME: root,
+      PORT: String(port),
+      DATABASE_URL: peer.DATABASE_URL,
+      REDIS_URL: peer.REDIS_URL,
+      NIMBUS_REDIS_PREFIX: peer.NIMBUS_REDIS_PREFIX,
+      NIMBUS_MASTER_KEY: peer.NIMBUS_MASTER_KEY,
+      NIMBUS_BUILD_SOURCES: peer.NIMBUS_BUILD_SOURCES,
+      NIMBUS_BUILD_CACHE: join(root, 'cache'),
+      NIMBUS_BUILD_SCRATCH: join(root, 'scratch'),
+      NIMBUS_IMAGE_LAYOUT: images,
+      LOG_LEVEL: 'debug',
+      ...env,
+    },
+  });
   return {
     images,
     healthUrl: `http://127.0.0.1:${port}`,
-    logs: () => output,
-    restart: start,
-    kill,
+    logs: builder.logs,
+    restart: builder.restart,
+    kill: builder.kill,
     async close() {
-      await kill('SIGKILL');
+      await builder.kill('SIGKILL');
       await rm(root, { recursive: true, force: true });
     },
   };

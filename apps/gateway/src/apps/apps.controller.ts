@@ -1,10 +1,10 @@
-import { Body, Controller, Delete, Get, Param, Post } from '@nestjs/common';
+import { Body, Controller, Delete, Get, Param, Patch, Post } from '@nestjs/common';
 import { ApiBearerAuth, ApiTags } from '@nestjs/swagger';
 import { ZodResponse } from 'nestjs-zod';
 import { CurrentAccess, CurrentPrincipal, RequestId, RequireRole } from '../auth/auth.decorators';
 import type { Principal, TenantAccess } from '../auth/principal';
-import { AppDto, AppListDto, CreateAppDto } from './dto/app.dto';
-import { AppsService, presentApp } from './apps.service';
+import { AppDto, AppListDto, CreateAppDto, UpdateAppDto } from './dto/app.dto';
+import { AppsService } from './apps.service';
 
 @ApiTags('apps')
 @ApiBearerAuth()
@@ -28,14 +28,28 @@ export class AppsController {
     @Body() body: CreateAppDto,
     @RequestId() requestId: string | null,
   ) {
-    return this.apps.create(principal, access, body.name, requestId);
+    return this.apps.create(principal, access, body.name, body.runtime, requestId);
   }
 
   @Get(':app')
   @RequireRole('viewer')
   @ZodResponse({ status: 200, type: AppDto })
   async get(@CurrentAccess() access: TenantAccess, @Param('app') name: string) {
-    return presentApp(await this.apps.find(access, name), access);
+    return this.apps.present(await this.apps.find(access, name), access);
+  }
+
+  /** Changes how the app's instances run (`process` or `oci`); they are replaced one by one. */
+  @Patch(':app')
+  @RequireRole('developer')
+  @ZodResponse({ status: 200, type: AppDto })
+  update(
+    @CurrentPrincipal() principal: Principal,
+    @CurrentAccess() access: TenantAccess,
+    @Param('app') name: string,
+    @Body() body: UpdateAppDto,
+    @RequestId() requestId: string | null,
+  ) {
+    return this.apps.update(principal, access, name, body.runtime, requestId);
   }
 
   @Delete(':app')

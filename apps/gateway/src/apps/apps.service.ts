@@ -1,5 +1,8 @@
-import { Injectable } from '@nestjs/common';
-import { AppRepository, AuditRepository, type App } from '@nimbus/db';
+import { Inject, Injectable } from '@nestjs/common';
+import { AppRepository, AuditRepository, type App, type RuntimeKind } from '@nimbus/db';
+import { appUrl } from '@nimbus/domain';
+import { GATEWAY_CONFIG, type GatewayConfig } from '../gateway.config';
+import { ClusterEventsService } from '../cluster/cluster-events.service';
 import { conflict, notFound } from '../common/problem';
 import { requireNamespace } from '../common/access-targets';
 import { PrismaService } from '../infra/prisma.service';
@@ -7,19 +10,11 @@ import { AuditService } from '../audit/audit.service';
 import { GitRepositoriesService } from '../git/git-repositories.service';
 import type { Principal, TenantAccess } from '../auth/principal';
 
-export const presentApp = (app: App, access: TenantAccess) => ({
-  id: app.id,
-  name: app.name,
-  namespace: requireNamespace(access).name,
-  tenant: access.tenant.name,
-  configVersion: app.configVersion,
-  createdAt: app.createdAt.toISOString(),
-  updatedAt: app.updatedAt.toISOString(),
-});
-
 @Injectable()
 export class AppsService {
   constructor(
+    @Inject(GATEWAY_CONFIG) private readonly config: GatewayConfig,
+    private readonly events: ClusterEventsService,
     private readonly prisma: PrismaService,
     private readonly audit: AuditService,
     private readonly repositories: GitRepositoriesService,
@@ -38,10 +33,71 @@ export class AppsService {
 
   async list(access: TenantAccess) {
     const apps = await new AppRepository(this.prisma.client).list(access.scope, requireNamespace(access).id);
-    return apps.map((app) => presentApp(app, access));
+    return apps.map((app) => this.present(app, access));
   }
 
-  async create(principal: Principal, access: TenantAccess, name: string, requestId: string | null) {
+  present(app: App, access: TenantAccess) {
+    const namespace = requireNamespace(access).name;
+    return {
+      id: app.id,
+      name: app.name,
+      namespace,
+      tenant: access.tenant.name,
+      configVersion: app.configVersion,
+      currentRelease: app.currentReleaseVersion,
+      runtime: app.runtime,
+      url: appUrl(
+        { tenant: access.tenant.name, namespace, app: app.name },
+        this.config.NIMBUS_DOMAIN,
+        this.config.NIMBUS_ROUTER_PORT,
+      ),
+      createdAt: app.createdAt.toISOString(),
+      updatedAt: app.updatedAt.toISOString(),
+    };
+  }
+
+  /** Changes how the app's instances run; they are replaced one by one, like a deploy. */
+  async update(
+    principal: Principal,
+    access: TenantAccess,
+    name: string,
+    runtime: RuntimeKind,
+    requestId: string | null,
+  ) {
+    const app = await this.find(access, name);
+    if (app.runtime === runtime) return this.present(app, access);
+    const updated = await this.prisma.client.$transaction(async (tx) => {
+      const changed = await tx.app.update({ where: { id: app.id }, data: { runtime } });
+      await tx.instance.updateMany({
+        where: { appId: app.id, kind: 'service', desiredState: 'running' },
+        data: { evicted: true },
+      });
+      await new AuditRepository(tx).record(
+        access.scope,
+        this.audit.entry(
+          principal,
+          requestId,
+          'app.update',
+          'app',
+          `${requireNamespace(access).name}/${name}`,
+          {
+            runtime,
+          },
+        ),
+      );
+      return changed;
+    });
+    this.events.wakeApp(app.id);
+    return this.present(updated, access);
+  }
+
+  async create(
+    principal: Principal,
+    access: TenantAccess,
+    name: string,
+    runtime: RuntimeKind,
+    requestId: string | null,
+  ) {
     const namespace = requireNamespace(access);
     return this.prisma.client.$transaction(async (tx) => {
       const apps = new AppRepository(tx);
@@ -51,12 +107,12 @@ export class AppsService {
           `app "${name}" already exists in ${access.tenant.name}/${namespace.name}`,
         );
       }
-      const app = await apps.create(access.scope, namespace.id, name);
+      const app = await apps.create(access.scope, namespace.id, name, runtime);
       await new AuditRepository(tx).record(
         access.scope,
         this.audit.entry(principal, requestId, 'app.create', 'app', `${namespace.name}/${name}`),
       );
-      return presentApp(app, access);
+      return this.present(app, access);
     });
   }
 
@@ -74,8 +130,9 @@ export class AppsService {
           `${requireNamespace(access).name}/${name}`,
         ),
       );
-      return presentApp(app, access);
+      return this.present(app, access);
     });
+    this.events.wakeApp(app.id);
     // After the commit: a failure here leaves an orphaned directory, never a repository-less app.
     await this.repositories.remove(access.scope.tenantId, app.id);
     return deleted;

@@ -21,6 +21,17 @@ import type { PushGrant } from './push-grants.service';
 /** What a follower of a build sees: its output lines, then the build as it ended. */
 export type BuildProgress = { kind: 'line'; id: string; text: string } | { kind: 'end'; build: Build };
 
+/** How a release's launch went, as far as a push waits for it. */
+export type LaunchOutcome =
+  | { state: 'serving'; ready: number }
+  | { state: 'slow'; ready: number; replicas: number }
+  | { state: 'failed'; reason: string }
+  | { state: 'no-nodes' }
+  | { state: 'no-web' };
+
+/** How often a push looks whether its release serves yet. */
+const LAUNCH_POLL_MS = 250;
+
 /** How often a follower checks Postgres when the live stream is silent or unavailable. */
 const SILENCE_CHECK_MS = 2000;
 
@@ -72,8 +83,40 @@ export class BuildsService {
     return build;
   }
 
+  /**
+   * Waits (bounded) until release `version` serves: as many ready `web` instances of it as the
+   * formation asks for. What it saw is said to the pusher; nothing is decided here.
+   */
+  async awaitLaunch(appId: string, version: number, signal: AbortSignal): Promise<LaunchOutcome> {
+    const deadline = Date.now() + this.config.NIMBUS_PUSH_LAUNCH_WAIT;
+    const db = this.prisma.client;
+    const freshSince = () => new Date(Date.now() - this.config.NIMBUS_NODE_LEASE_DURATION);
+    if (
+      !(await db.node.count({
+        where: { ready: true, cordoned: false, leaseRenewedAt: { gte: freshSince() } },
+      }))
+    )
+      return { state: 'no-nodes' };
+    while (!signal.aborted) {
+      const [formation, ready, rollout] = await Promise.all([
+        db.formation.findUnique({ where: { appId_processType: { appId, processType: 'web' } } }),
+        db.instance.count({
+          where: { appId, processType: 'web', releaseVersion: version, ready: true, desiredState: 'running' },
+        }),
+        db.rollout.findFirst({ where: { appId, releaseVersion: version }, orderBy: { createdAt: 'desc' } }),
+      ]);
+      if (rollout?.status === 'failed')
+        return { state: 'failed', reason: rollout.reason ?? 'the rollout failed' };
+      if (formation && formation.replicas === 0) return { state: 'no-web' };
+      if (formation && ready >= formation.replicas) return { state: 'serving', ready };
+      if (Date.now() >= deadline) return { state: 'slow', ready, replicas: formation?.replicas ?? 1 };
+      await new Promise((resolve) => setTimeout(resolve, LAUNCH_POLL_MS));
+    }
+    return { state: 'slow', ready: 0, replicas: 0 };
+  }
+
   appUrl(grant: PushGrant): string {
-    return appUrl(grant, this.config.NIMBUS_DOMAIN, this.config.NIMBUS_ROUTER_PORT ?? this.config.PORT);
+    return appUrl(grant, this.config.NIMBUS_DOMAIN, this.config.NIMBUS_ROUTER_PORT);
   }
 
   async list(access: TenantAccess, app: App, limit: number) {

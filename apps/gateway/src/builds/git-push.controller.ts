@@ -12,7 +12,7 @@ import { Public } from '../auth/auth.decorators';
 import { ProblemException } from '../common/problem';
 import { GATEWAY_CONFIG, type GatewayConfig } from '../gateway.config';
 import { LOGGER } from '../infra/logger.token';
-import { BuildsService } from './builds.service';
+import { BuildsService, type LaunchOutcome } from './builds.service';
 import { PushGrantsService } from './push-grants.service';
 
 /** What the pre-receive hook reads back, one JSON object per line. */
@@ -71,9 +71,10 @@ export class GitPushController {
     try {
       for await (const event of this.builds.follow(build, aborted.signal)) {
         if (event.kind === 'line') send({ line: event.text });
-        else if (event.build.status === 'succeeded' && event.build.releaseVersion !== null)
+        else if (event.build.status === 'succeeded' && event.build.releaseVersion !== null) {
+          await this.reportLaunch(grant.appId, event.build.releaseVersion, aborted.signal, send);
           send({ result: 'succeeded', release: event.build.releaseVersion, url: this.builds.appUrl(grant) });
-        else send({ result: 'failed', reason: event.build.failureReason ?? 'the build failed' });
+        } else send({ result: 'failed', reason: event.build.failureReason ?? 'the build failed' });
       }
     } catch (error) {
       // The build goes on; only this push stopped watching it.
@@ -84,6 +85,18 @@ export class GitPushController {
     if (aborted.signal.aborted)
       this.logger.info({ buildId: build.id }, 'pusher went away; the build goes on without them');
     response.end();
+  }
+
+  /** Tells the pusher whether the new release serves yet (the push waits a bounded while). */
+  private async reportLaunch(
+    appId: string,
+    version: number,
+    signal: AbortSignal,
+    send: (message: PushMessage) => void,
+  ) {
+    send({ line: `-----> Launching v${version}...` });
+    const outcome = await this.builds.awaitLaunch(appId, version, signal);
+    send({ line: describeLaunch(outcome, version) });
   }
 
   /** Streams the tar to the build-source store, refusing more than the configured size. */
@@ -112,5 +125,20 @@ export class GitPushController {
         );
       throw error;
     }
+  }
+}
+
+function describeLaunch(outcome: LaunchOutcome, version: number): string {
+  switch (outcome.state) {
+    case 'serving':
+      return `       done: ${outcome.ready} web instance(s) of v${version} ready`;
+    case 'slow':
+      return `       still starting (${outcome.ready}/${outcome.replicas} web instances ready): \`nimbus ps\` shows progress`;
+    case 'failed':
+      return ` !     ${outcome.reason}`;
+    case 'no-nodes':
+      return '       no node is ready to run it yet: it starts when one is';
+    case 'no-web':
+      return '       no web instances to start (scale with `nimbus ps:scale web=1`)';
   }
 }

@@ -67,6 +67,7 @@ export class ConfigVarsService {
     const owner = this.owner(access, target);
     const setKeys = Object.keys(change.set ?? {});
     const unsetKeys = change.unset ?? [];
+    let released: string[] = [];
     const version = await this.prisma.client.$transaction(
       async (tx) => {
         const repository = new ConfigEntryRepository(tx);
@@ -103,7 +104,7 @@ export class ConfigVarsService {
         if (removedKeys.length) await repository.remove(access.scope, owner, removedKeys);
         if (setKeys.length > 0 || removedKeys.length > 0) {
           await this.bumpVersions(tx, access, target);
-          await this.releases.onConfigChange(
+          released = await this.releases.onConfigChange(
             tx,
             access.scope,
             this.reach(access, target),
@@ -131,6 +132,7 @@ export class ConfigVarsService {
       },
       { timeout: CHANGE_TIMEOUT_MS },
     );
+    this.releases.released(released);
     const entries = await new ConfigEntryRepository(this.prisma.client).list(access.scope, owner, kind);
     return {
       scope: target.scope,

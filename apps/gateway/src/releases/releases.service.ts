@@ -15,6 +15,7 @@ import { KeyringService, type TenantKey } from '../infra/keyring.service';
 import { PrismaService } from '../infra/prisma.service';
 import { AuditService } from '../audit/audit.service';
 import { UsersService } from '../users/users.service';
+import { ClusterEventsService } from '../cluster/cluster-events.service';
 import type { Principal, TenantAccess } from '../auth/principal';
 import { ReleaseCutter, type ReleaseImage, type SnapshotEntry } from '@nimbus/releases';
 
@@ -29,6 +30,7 @@ export class ReleasesService {
     private readonly keyring: KeyringService,
     private readonly audit: AuditService,
     private readonly users: UsersService,
+    private readonly cluster: ClusterEventsService,
   ) {
     this.cutter = new ReleaseCutter(keyring);
   }
@@ -43,9 +45,11 @@ export class ReleasesService {
     description: string,
     actorUserId: string | null,
   ): Promise<Release> {
-    return this.prisma.client.$transaction((tx) =>
+    const release = await this.prisma.client.$transaction((tx) =>
       this.cutter.cut(tx, scope, appId, image, description, actorUserId),
     );
+    this.released([appId]);
+    return release;
   }
 
   /**
@@ -59,7 +63,7 @@ export class ReleasesService {
     reach: ConfigReach,
     description: string,
     actorUserId: string,
-  ): Promise<void> {
+  ): Promise<string[]> {
     const apps = await tx.app.findMany({
       where: {
         tenantId: scope.tenantId,
@@ -78,6 +82,12 @@ export class ReleasesService {
       };
       await this.cutter.cut(tx, scope, app.id, image, description, actorUserId);
     }
+    return apps.map((app) => app.id);
+  }
+
+  /** After the releases' transaction commits: their apps roll out. */
+  released(appIds: string[]): void {
+    for (const appId of appIds) this.cluster.wakeApp(appId);
   }
 
   /**
@@ -126,6 +136,7 @@ export class ReleasesService {
       );
       return created;
     });
+    this.released([app.id]);
     return (await this.present([release], release.version))[0]!;
   }
 

@@ -209,7 +209,7 @@ export interface paths {
     delete: operations['Apps_destroy'];
     options?: never;
     head?: never;
-    patch?: never;
+    patch: operations['Apps_update'];
     trace?: never;
   };
   '/v1/tenants/{tenant}/config': {
@@ -430,6 +430,182 @@ export interface paths {
     get: operations['Builds_output'];
     put?: never;
     post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/v1/tenants/{tenant}/namespaces/{namespace}/apps/{app}/ps': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get: operations['Processes_ps'];
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/v1/tenants/{tenant}/namespaces/{namespace}/apps/{app}/formation': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch: operations['Processes_scale'];
+    trace?: never;
+  };
+  '/v1/tenants/{tenant}/namespaces/{namespace}/apps/{app}/ps/restart': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    post: operations['Processes_restart'];
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/v1/tenants/{tenant}/namespaces/{namespace}/apps/{app}/runs': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    post: operations['Processes_run'];
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/v1/tenants/{tenant}/namespaces/{namespace}/apps/{app}/instances/{id}': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get: operations['Processes_instance'];
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/v1/tenants/{tenant}/namespaces/{namespace}/apps/{app}/events': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get: operations['Processes_events'];
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/v1/tenants/{tenant}/namespaces/{namespace}/apps/{app}/logs': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get: operations['Processes_logLines'];
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/v1/nodes': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get: operations['Nodes_list'];
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/v1/nodes/{name}/cordon': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    post: operations['Nodes_cordon'];
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/v1/nodes/{name}/uncordon': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    post: operations['Nodes_uncordon'];
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/v1/nodes/{name}/drain': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    post: operations['Nodes_drain'];
     delete?: never;
     options?: never;
     head?: never;
@@ -665,6 +841,15 @@ export interface components {
       tenant: string;
       /** @description Moves on with every change to the effective environment */
       configVersion: number;
+      /** @description The release that runs, vN; null before the first deploy */
+      currentRelease: number | null;
+      /**
+       * @description How its instances run: a process group on the node, or a runc container
+       * @enum {string}
+       */
+      runtime: 'process' | 'oci';
+      /** @description Where the app answers, through the router */
+      url: string;
       /** Format: date-time */
       createdAt: string;
       /** Format: date-time */
@@ -672,6 +857,12 @@ export interface components {
     }[];
     CreateAppDto: {
       name: string;
+      /**
+       * @description How its instances run: a process group on the node, or a runc container
+       * @default process
+       * @enum {string}
+       */
+      runtime?: 'process' | 'oci';
     };
     AppDto_Output: {
       /** Format: uuid */
@@ -681,10 +872,26 @@ export interface components {
       tenant: string;
       /** @description Moves on with every change to the effective environment */
       configVersion: number;
+      /** @description The release that runs, vN; null before the first deploy */
+      currentRelease: number | null;
+      /**
+       * @description How its instances run: a process group on the node, or a runc container
+       * @enum {string}
+       */
+      runtime: 'process' | 'oci';
+      /** @description Where the app answers, through the router */
+      url: string;
       /** Format: date-time */
       createdAt: string;
       /** Format: date-time */
       updatedAt: string;
+    };
+    UpdateAppDto: {
+      /**
+       * @description How its instances run: a process group on the node, or a runc container
+       * @enum {string}
+       */
+      runtime: 'process' | 'oci';
     };
     ConfigSetDto_Output: {
       /** @enum {string} */
@@ -830,6 +1037,174 @@ export interface components {
       finishedAt: string | null;
       /** @description From start to end, once finished */
       durationSeconds: number | null;
+    };
+    PsDto_Output: {
+      release: number | null;
+      formation: {
+        type: string;
+        replicas: number;
+        cpuMillis: number;
+        memoryMb: number;
+        /** @description The current release's command for this type */
+        command: string | null;
+      }[];
+      instances: {
+        /** Format: uuid */
+        id: string;
+        type: string;
+        /** @enum {string} */
+        kind: 'service' | 'oneoff';
+        /** @description vN of the release it runs */
+        release: number;
+        /** @description pending, starting, up (ready), running (not ready yet), crashed, draining, stopping, exited, failed, lost */
+        state: string;
+        ready: boolean;
+        node: string | null;
+        restarts: number;
+        exitCode: number | null;
+        /** @description OOMKilled, CrashLoopBackOff, Unschedulable, NodeLost… */
+        reason: string | null;
+        message: string | null;
+        cpuPercent: number | null;
+        memoryBytes: number | null;
+        /**
+         * Format: date-time
+         * @description When it entered its current state
+         */
+        since: string;
+      }[];
+      rollout: {
+        release: number;
+        /** @enum {string} */
+        status: 'progressing' | 'complete' | 'failed';
+        reason: string | null;
+      } | null;
+    };
+    ScaleDto: {
+      updates: {
+        type: string;
+        replicas?: number;
+        cpuMillis?: number;
+        memoryMb?: number;
+      }[];
+    };
+    FormationListDto_Output: {
+      type: string;
+      replicas: number;
+      cpuMillis: number;
+      memoryMb: number;
+      /** @description The current release's command for this type */
+      command: string | null;
+    }[];
+    RestartDto: {
+      type?: string;
+    };
+    RestartedDto_Output: {
+      restarting: number;
+    };
+    RunDto: {
+      /** @description Run by `sh -c` in the release, with its environment */
+      command: string;
+    };
+    RunCreatedDto_Output: {
+      instance: {
+        /** Format: uuid */
+        id: string;
+        type: string;
+        /** @enum {string} */
+        kind: 'service' | 'oneoff';
+        /** @description vN of the release it runs */
+        release: number;
+        /** @description pending, starting, up (ready), running (not ready yet), crashed, draining, stopping, exited, failed, lost */
+        state: string;
+        ready: boolean;
+        node: string | null;
+        restarts: number;
+        exitCode: number | null;
+        /** @description OOMKilled, CrashLoopBackOff, Unschedulable, NodeLost… */
+        reason: string | null;
+        message: string | null;
+        cpuPercent: number | null;
+        memoryBytes: number | null;
+        /**
+         * Format: date-time
+         * @description When it entered its current state
+         */
+        since: string;
+      };
+      /** @description Follow its output from here: GET logs?instance=ID with Accept: text/event-stream and Last-Event-ID */
+      logCursor: string;
+    };
+    InstanceDto_Output: {
+      /** Format: uuid */
+      id: string;
+      type: string;
+      /** @enum {string} */
+      kind: 'service' | 'oneoff';
+      /** @description vN of the release it runs */
+      release: number;
+      /** @description pending, starting, up (ready), running (not ready yet), crashed, draining, stopping, exited, failed, lost */
+      state: string;
+      ready: boolean;
+      node: string | null;
+      restarts: number;
+      exitCode: number | null;
+      /** @description OOMKilled, CrashLoopBackOff, Unschedulable, NodeLost… */
+      reason: string | null;
+      message: string | null;
+      cpuPercent: number | null;
+      memoryBytes: number | null;
+      /**
+       * Format: date-time
+       * @description When it entered its current state
+       */
+      since: string;
+    };
+    EventListDto_Output: {
+      /** @enum {string} */
+      type: 'Normal' | 'Warning';
+      reason: string;
+      message: string;
+      /** Format: date-time */
+      createdAt: string;
+    }[];
+    NodeListDto_Output: {
+      name: string;
+      address: string;
+      /** @enum {string} */
+      status: 'Ready' | 'NotReady';
+      cordoned: boolean;
+      draining: boolean;
+      cpuMillis: number;
+      memoryMb: number;
+      allocatedCpuMillis: number;
+      allocatedMemoryMb: number;
+      instances: number;
+      labels: {
+        [key: string]: string;
+      };
+      runtimes: string[];
+      /** Format: date-time */
+      leaseRenewedAt: string;
+    }[];
+    NodeDto_Output: {
+      name: string;
+      address: string;
+      /** @enum {string} */
+      status: 'Ready' | 'NotReady';
+      cordoned: boolean;
+      draining: boolean;
+      cpuMillis: number;
+      memoryMb: number;
+      allocatedCpuMillis: number;
+      allocatedMemoryMb: number;
+      instances: number;
+      labels: {
+        [key: string]: string;
+      };
+      runtimes: string[];
+      /** Format: date-time */
+      leaseRenewedAt: string;
     };
     /** @description RFC 9457 problem details */
     Problem: {
@@ -1547,6 +1922,42 @@ export interface operations {
       };
     };
   };
+  Apps_update: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        tenant: string;
+        namespace: string;
+        app: string;
+      };
+      cookie?: never;
+    };
+    requestBody: {
+      content: {
+        'application/json': components['schemas']['UpdateAppDto'];
+      };
+    };
+    responses: {
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['AppDto_Output'];
+        };
+      };
+      /** @description An error, as application/problem+json */
+      default: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+    };
+  };
   TenantConfig_vars: {
     parameters: {
       query?: never;
@@ -2216,6 +2627,372 @@ export interface operations {
         content: {
           'text/plain': string;
           'text/event-stream': string;
+        };
+      };
+      /** @description An error, as application/problem+json */
+      default: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+    };
+  };
+  Processes_ps: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        tenant: string;
+        namespace: string;
+        app: string;
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['PsDto_Output'];
+        };
+      };
+      /** @description An error, as application/problem+json */
+      default: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+    };
+  };
+  Processes_scale: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        tenant: string;
+        namespace: string;
+        app: string;
+      };
+      cookie?: never;
+    };
+    requestBody: {
+      content: {
+        'application/json': components['schemas']['ScaleDto'];
+      };
+    };
+    responses: {
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['FormationListDto_Output'];
+        };
+      };
+      /** @description An error, as application/problem+json */
+      default: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+    };
+  };
+  Processes_restart: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        tenant: string;
+        namespace: string;
+        app: string;
+      };
+      cookie?: never;
+    };
+    requestBody: {
+      content: {
+        'application/json': components['schemas']['RestartDto'];
+      };
+    };
+    responses: {
+      201: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['RestartedDto_Output'];
+        };
+      };
+      /** @description An error, as application/problem+json */
+      default: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+    };
+  };
+  Processes_run: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        tenant: string;
+        namespace: string;
+        app: string;
+      };
+      cookie?: never;
+    };
+    requestBody: {
+      content: {
+        'application/json': components['schemas']['RunDto'];
+      };
+    };
+    responses: {
+      201: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['RunCreatedDto_Output'];
+        };
+      };
+      /** @description An error, as application/problem+json */
+      default: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+    };
+  };
+  Processes_instance: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        tenant: string;
+        namespace: string;
+        app: string;
+        id: string;
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['InstanceDto_Output'];
+        };
+      };
+      /** @description An error, as application/problem+json */
+      default: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+    };
+  };
+  Processes_events: {
+    parameters: {
+      query?: {
+        limit?: number;
+      };
+      header?: never;
+      path: {
+        tenant: string;
+        namespace: string;
+        app: string;
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['EventListDto_Output'];
+        };
+      };
+      /** @description An error, as application/problem+json */
+      default: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+    };
+  };
+  Processes_logLines: {
+    parameters: {
+      query?: {
+        num?: number;
+        type?: string;
+        instance?: string;
+      };
+      header?: {
+        /** @description Tail from after this line */
+        'Last-Event-ID'?: string;
+      };
+      path: {
+        tenant: string;
+        namespace: string;
+        app: string;
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description Log lines, oldest first */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': Record<string, never>[];
+          'text/event-stream': Record<string, never>[];
+        };
+      };
+      /** @description An error, as application/problem+json */
+      default: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+    };
+  };
+  Nodes_list: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['NodeListDto_Output'];
+        };
+      };
+      /** @description An error, as application/problem+json */
+      default: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+    };
+  };
+  Nodes_cordon: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        name: string;
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      201: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['NodeDto_Output'];
+        };
+      };
+      /** @description An error, as application/problem+json */
+      default: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+    };
+  };
+  Nodes_uncordon: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        name: string;
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      201: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['NodeDto_Output'];
+        };
+      };
+      /** @description An error, as application/problem+json */
+      default: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+    };
+  };
+  Nodes_drain: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        name: string;
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      201: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['NodeDto_Output'];
         };
       };
       /** @description An error, as application/problem+json */

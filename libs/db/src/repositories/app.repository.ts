@@ -1,6 +1,6 @@
 import type { Db } from '../prisma-client';
 import type { TenantScope } from '../tenant-scope';
-import type { App } from '../generated/prisma/client';
+import type { App, RuntimeKind } from '../generated/prisma/client';
 
 /** Apps of one tenant, addressed within a namespace. */
 export class AppRepository {
@@ -21,8 +21,13 @@ export class AppRepository {
     return this.db.app.findFirst({ where: { tenantId: scope.tenantId, namespaceId, name } });
   }
 
-  create(scope: TenantScope, namespaceId: string, name: string): Promise<App> {
-    return this.db.app.create({ data: { tenantId: scope.tenantId, namespaceId, name } });
+  create(
+    scope: TenantScope,
+    namespaceId: string,
+    name: string,
+    runtime: RuntimeKind = 'process',
+  ): Promise<App> {
+    return this.db.app.create({ data: { tenantId: scope.tenantId, namespaceId, name, runtime } });
   }
 
   delete(scope: TenantScope, id: string): Promise<App> {

@@ -2,8 +2,15 @@ import { createZodDto } from 'nestjs-zod';
 import { z } from 'zod';
 import { resourceName } from '@nimbus/domain';
 
-export const createAppSchema = z.strictObject({ name: resourceName() });
+const runtime = z
+  .enum(['process', 'oci'])
+  .describe('How its instances run: a process group on the node, or a runc container');
+
+export const createAppSchema = z.strictObject({ name: resourceName(), runtime: runtime.default('process') });
 export class CreateAppDto extends createZodDto(createAppSchema) {}
+
+export const updateAppSchema = z.strictObject({ runtime });
+export class UpdateAppDto extends createZodDto(updateAppSchema) {}
 
 export const appSchema = z.object({
   id: z.uuid(),
@@ -11,6 +18,9 @@ export const appSchema = z.object({
   namespace: z.string(),
   tenant: z.string(),
   configVersion: z.int().describe('Moves on with every change to the effective environment'),
+  currentRelease: z.int().nullable().describe('The release that runs, vN; null before the first deploy'),
+  runtime,
+  url: z.string().describe('Where the app answers, through the router'),
   createdAt: z.iso.datetime(),
   updatedAt: z.iso.datetime(),
 });

@@ -1,0 +1,234 @@
+import { HttpStatus, Inject, Injectable } from '@nestjs/common';
+import { LRUCache } from 'lru-cache';
+import {
+  APP_LOG_MAX_LINES,
+  appLogKey,
+  type Assignment,
+  type AssignmentList,
+  type InstanceStatus,
+  type LogEntry,
+  type NodeRegistration,
+  type RegisteredNode,
+} from '@nimbus/cluster';
+import { generateApiToken, hashApiToken } from '@nimbus/crypto';
+import { loadTenantKey, tenantScope, type Instance, type Node, type Prisma } from '@nimbus/db';
+import { environmentOf, ReleaseCutter } from '@nimbus/releases';
+import { ProblemException } from '../common/problem';
+import { GATEWAY_CONFIG, type GatewayConfig } from '../gateway.config';
+import { KeyringService } from '../infra/keyring.service';
+import { PrismaService } from '../infra/prisma.service';
+import { RedisService } from '../infra/redis.service';
+import { isSettled, toAssignment, type AssignmentContext } from './assignments';
+import { ClusterEventsService } from './cluster-events.service';
+
+const INSTANCE_CONTEXT = {
+  app: { include: { namespace: true, tenant: true } },
+} satisfies Prisma.InstanceInclude;
+type InstanceWithApp = Prisma.InstanceGetPayload<{ include: typeof INSTANCE_CONTEXT }>;
+
+/** The control plane's side of the agent protocol (libs/cluster): nodes, leases, assignments. */
+@Injectable()
+export class AgentsService {
+  private readonly cutter: ReleaseCutter;
+  /** Release environments, opened once: releases never change. */
+  private readonly environments = new LRUCache<string, Promise<Record<string, string>>>({ max: 1000 });
+  /** Which app each instance belongs to, for shipping its log lines. */
+  private readonly instanceApps = new LRUCache<string, { appId: string; processType: string }>({
+    max: 10_000,
+  });
+
+  constructor(
+    @Inject(GATEWAY_CONFIG) private readonly config: GatewayConfig,
+    private readonly prisma: PrismaService,
+    private readonly redis: RedisService,
+    private readonly events: ClusterEventsService,
+    keyring: KeyringService,
+  ) {
+    this.cutter = new ReleaseCutter(keyring);
+  }
+
+  /** A node joins (or rejoins, getting a new credential) with the platform's join token. */
+  async register(joinToken: string | undefined, registration: NodeRegistration): Promise<RegisteredNode> {
+    const expected = this.config.NIMBUS_NODE_JOIN_TOKEN;
+    if (!expected || joinToken !== expected)
+      throw new ProblemException(
+        HttpStatus.UNAUTHORIZED,
+        'node/bad_join_token',
+        'the join token is not valid',
+      );
+    const token = generateApiToken();
+    const fields = {
+      tokenHash: hashApiToken(token),
+      address: registration.address,
+      cpuMillis: registration.capacity.cpuMillis,
+      memoryMb: registration.capacity.memoryMb,
+      labels: registration.labels,
+      runtimes: registration.runtimes,
+      leaseRenewedAt: new Date(),
+      ready: true,
+    };
+    const node = await this.prisma.client.node.upsert({
+      where: { name: registration.name },
+      create: { name: registration.name, ...fields },
+      update: fields,
+    });
+    await this.recordEvent(node, 'Normal', 'Registered', `node ${node.name} registered`);
+    this.events.wakeNode(node.id);
+    return { id: node.id, name: node.name, token, leaseDurationMs: this.config.NIMBUS_NODE_LEASE_DURATION };
+  }
+
+  async renewLease(node: Node): Promise<{ leaseDurationMs: number }> {
+    await this.prisma.client.node.update({ where: { id: node.id }, data: { leaseRenewedAt: new Date() } });
+    // A node coming back is news for the lifecycle controller; a routine renewal is not.
+    if (!node.ready) this.events.wakeNode(node.id);
+    return { leaseDurationMs: this.config.NIMBUS_NODE_LEASE_DURATION };
+  }
+
+  /** The node's assignments: every instance bound to it that it still has something to do for. */
+  async list(node: Node): Promise<AssignmentList> {
+    const instances = await this.boundTo(node);
+    const items = await this.toAssignments(instances.filter((instance) => !isSettled(instance)));
+    return { items, resourceVersion: this.maxVersion(instances).toString() };
+  }
+
+  /**
+   * What changed for the node since `known` (the ids its watch has sent) and resource version
+   * `after`: changed or new assignments, and removed ones (settled, deleted with their app).
+   */
+  async changes(node: Node, known: Set<string>, after: bigint) {
+    const instances = await this.boundTo(node);
+    const live = instances.filter((instance) => !isSettled(instance));
+    const liveIds = new Set(live.map((instance) => instance.id));
+    const changed = await this.toAssignments(live.filter((instance) => instance.resourceVersion > after));
+    const removed = [...known].filter((id) => !liveIds.has(id));
+    return { changed, removed, resourceVersion: this.maxVersion(instances, after) };
+  }
+
+  async reportStatus(node: Node, instanceId: string, status: InstanceStatus): Promise<void> {
+    const instance = await this.prisma.client.instance.findFirst({
+      where: { id: instanceId, nodeId: node.id },
+    });
+    if (!instance)
+      throw new ProblemException(HttpStatus.NOT_FOUND, 'instance/not_found', 'no such instance on this node');
+    const now = new Date();
+    await this.prisma.client.instance.update({
+      where: { id: instance.id },
+      data: {
+        phase: status.phase,
+        ready: status.ready,
+        restarts: status.restarts,
+        exitCode: status.exitCode,
+        reason: status.reason,
+        message: status.message,
+        port: status.port,
+        cpuPercent: status.usage?.cpuPercent ?? null,
+        memoryBytes: status.usage ? BigInt(Math.round(status.usage.memoryBytes)) : null,
+        ...(status.phase === 'running' && !instance.startedAt ? { startedAt: now } : {}),
+        ...(status.ready && !instance.ready ? { readyAt: now } : {}),
+        ...((status.phase === 'exited' || status.phase === 'failed') && !instance.finishedAt
+          ? { finishedAt: now }
+          : {}),
+      },
+    });
+    const news =
+      instance.phase !== status.phase ||
+      instance.ready !== status.ready ||
+      instance.restarts !== status.restarts ||
+      instance.port !== status.port;
+    if (news) this.events.wakeApp(instance.appId);
+  }
+
+  /** Appends log lines to their apps' capped streams; lines of instances not on this node are dropped. */
+  async appendLogs(node: Node, entries: LogEntry[]): Promise<void> {
+    const unknown = [...new Set(entries.map((entry) => entry.instanceId))].filter(
+      (id) => !this.instanceApps.has(id),
+    );
+    if (unknown.length) {
+      const found = await this.prisma.client.instance.findMany({
+        where: { id: { in: unknown }, nodeId: node.id },
+        select: { id: true, appId: true, processType: true },
+      });
+      for (const instance of found) this.instanceApps.set(instance.id, instance);
+    }
+    const pipeline = this.redis.client.pipeline();
+    for (const entry of entries) {
+      const owner = this.instanceApps.get(entry.instanceId);
+      if (!owner) continue;
+      pipeline.xadd(
+        appLogKey(this.redis.prefix, owner.appId),
+        'MAXLEN',
+        '~',
+        APP_LOG_MAX_LINES,
+        '*',
+        'at',
+        String(entry.at),
+        'type',
+        owner.processType,
+        'instance',
+        entry.instanceId,
+        'stream',
+        entry.stream,
+        'line',
+        entry.line,
+      );
+    }
+    await pipeline.exec();
+  }
+
+  private boundTo(node: Node): Promise<InstanceWithApp[]> {
+    return this.prisma.client.instance.findMany({ where: { nodeId: node.id }, include: INSTANCE_CONTEXT });
+  }
+
+  private maxVersion(instances: Instance[], floor = 0n): bigint {
+    return instances.reduce(
+      (max, instance) => (instance.resourceVersion > max ? instance.resourceVersion : max),
+      floor,
+    );
+  }
+
+  private async toAssignments(instances: InstanceWithApp[]): Promise<Assignment[]> {
+    const assignments: Assignment[] = [];
+    for (const instance of instances) {
+      const context = await this.contextOf(instance);
+      if (context) assignments.push(toAssignment(instance, context));
+    }
+    return assignments;
+  }
+
+  private async contextOf(instance: InstanceWithApp): Promise<AssignmentContext | null> {
+    const release = await this.prisma.client.release.findFirst({
+      where: { appId: instance.appId, version: instance.releaseVersion },
+    });
+    if (!release) return null;
+    const key = `${instance.appId}:${release.version}`;
+    let env = this.environments.get(key);
+    if (!env) {
+      env = this.openEnvironment(instance.tenantId, instance.appId, release.configSnapshot);
+      this.environments.set(key, env);
+    }
+    return {
+      app: {
+        tenant: instance.app.tenant.name,
+        namespace: instance.app.namespace.name,
+        name: instance.app.name,
+        runtime: instance.app.runtime,
+      },
+      release: {
+        version: release.version,
+        imageDigest: release.imageDigest,
+        processTypes: release.processTypes as Record<string, string>,
+      },
+      env: await env,
+      gracePeriodMs: this.config.NIMBUS_STOP_GRACE_PERIOD,
+    };
+  }
+
+  private async openEnvironment(tenantId: string, appId: string, sealed: Uint8Array) {
+    const tenantKey = await loadTenantKey(this.prisma.client, tenantScope(tenantId));
+    return environmentOf(this.cutter.open(tenantKey, appId, sealed));
+  }
+
+  private async recordEvent(node: Node, type: string, reason: string, message: string) {
+    await this.prisma.client.event.create({ data: { nodeId: node.id, type, reason, message } });
+  }
+}

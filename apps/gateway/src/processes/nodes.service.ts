@@ -1,0 +1,68 @@
+import { Inject, Injectable } from '@nestjs/common';
+import type { Node } from '@nimbus/db';
+import { forbidden, notFound } from '../common/problem';
+import type { Principal } from '../auth/principal';
+import { ClusterEventsService } from '../cluster/cluster-events.service';
+import { GATEWAY_CONFIG, type GatewayConfig } from '../gateway.config';
+import { PrismaService } from '../infra/prisma.service';
+
+@Injectable()
+export class NodesService {
+  constructor(
+    @Inject(GATEWAY_CONFIG) private readonly config: GatewayConfig,
+    private readonly prisma: PrismaService,
+    private readonly events: ClusterEventsService,
+  ) {}
+
+  async list(principal: Principal) {
+    this.requireAdmin(principal);
+    const nodes = await this.prisma.client.node.findMany({ orderBy: { name: 'asc' } });
+    return Promise.all(nodes.map((node) => this.present(node)));
+  }
+
+  async set(principal: Principal, name: string, change: { cordoned: boolean; draining?: boolean }) {
+    this.requireAdmin(principal);
+    const node = await this.prisma.client.node.findUnique({ where: { name } });
+    if (!node) throw notFound('node', name);
+    const updated = await this.prisma.client.node.update({ where: { id: node.id }, data: change });
+    await this.prisma.client.event.create({
+      data: {
+        nodeId: node.id,
+        type: 'Normal',
+        reason: change.draining ? 'Drain' : change.cordoned ? 'Cordon' : 'Uncordon',
+        message: `node ${name} ${change.draining ? 'drained' : change.cordoned ? 'cordoned' : 'uncordoned'} by ${principal.user.email}`,
+      },
+    });
+    this.events.wakeNode(node.id);
+    return this.present(updated);
+  }
+
+  private requireAdmin(principal: Principal): void {
+    if (!principal.user.isPlatformAdmin || principal.token.tenantId)
+      throw forbidden('nodes are managed by platform administrators, with a token not limited to a tenant');
+  }
+
+  private async present(node: Node) {
+    const bound = await this.prisma.client.instance.aggregate({
+      where: { nodeId: node.id, desiredState: 'running', phase: { notIn: ['exited', 'failed', 'lost'] } },
+      _sum: { cpuMillis: true, memoryMb: true },
+      _count: { _all: true },
+    });
+    const fresh = Date.now() - node.leaseRenewedAt.getTime() <= this.config.NIMBUS_NODE_LEASE_DURATION;
+    return {
+      name: node.name,
+      address: node.address,
+      status: node.ready && fresh ? ('Ready' as const) : ('NotReady' as const),
+      cordoned: node.cordoned,
+      draining: node.draining,
+      cpuMillis: node.cpuMillis,
+      memoryMb: node.memoryMb,
+      allocatedCpuMillis: bound._sum.cpuMillis ?? 0,
+      allocatedMemoryMb: bound._sum.memoryMb ?? 0,
+      instances: bound._count._all,
+      labels: node.labels as Record<string, string>,
+      runtimes: node.runtimes,
+      leaseRenewedAt: node.leaseRenewedAt.toISOString(),
+    };
+  }
+}

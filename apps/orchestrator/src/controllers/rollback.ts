@@ -1,0 +1,26 @@
+import { ReleaseRepository, tenantScope, type Db, type Prisma } from '@nimbus/db';
+
+/**
+ * Rolls an app back to release `version` after a failed rollout: a new release with vK's image
+ * and sealed environment (releases are never edited or reused), made current. Returns its number.
+ */
+export async function rollbackRelease(
+  tx: Db,
+  app: { id: string; tenantId: string; configVersion: number },
+  version: number,
+  why: string,
+): Promise<number> {
+  const scope = tenantScope(app.tenantId);
+  const releases = new ReleaseRepository(tx);
+  const target = await releases.find(scope, app.id, version);
+  if (!target) throw new Error(`release v${version} of app ${app.id} is gone`);
+  const created = await releases.append(scope, app.id, {
+    imageDigest: target.imageDigest,
+    processTypes: target.processTypes as Prisma.InputJsonObject,
+    configVersion: app.configVersion,
+    configSnapshot: new Uint8Array(target.configSnapshot),
+    description: `Rollback to v${version} (${why})`.slice(0, 500),
+    actorUserId: null,
+  });
+  return created.version;
+}

@@ -1,0 +1,35 @@
+import { hostname } from 'node:os';
+import { z } from 'zod';
+import { durationFromEnv, loadConfig, portFromEnv, urlFromEnv } from '@nimbus/config';
+
+export const orchestratorConfigSchema = z.object({
+  /** Port of /healthz, /readyz and /metrics. */
+  PORT: portFromEnv().default(8082),
+  HOST: z.string().default('127.0.0.1'),
+  DATABASE_URL: urlFromEnv('postgresql:', 'postgres:'),
+  REDIS_URL: urlFromEnv('redis:', 'rediss:'),
+  NIMBUS_REDIS_PREFIX: z.string().default('nimbus:'),
+  /** Apps answer at APP.NAMESPACE.TENANT.NIMBUS_DOMAIN: the router's table is keyed by it. */
+  NIMBUS_DOMAIN: z.string().default('localhost'),
+  /** This orchestrator's name in the leader lease. */
+  NIMBUS_ORCHESTRATOR_ID: z.string().min(1).default(`${hostname()}-${process.pid}`),
+  /** A leader that has not renewed for this long is replaced. */
+  NIMBUS_LEADER_LEASE: durationFromEnv('5s'),
+  /** Every controller looks at everything this often, whatever it was told. */
+  NIMBUS_RESYNC: durationFromEnv('5s'),
+  /** A node whose agent has not renewed its lease for this long is NotReady. */
+  NIMBUS_NODE_LEASE_DURATION: durationFromEnv('10s'),
+  /** A rollout not done by then is rolled back. */
+  NIMBUS_PROGRESS_DEADLINE: durationFromEnv('120s'),
+  /** Between taking an instance out of the routers and stopping it: routers catch up meanwhile. */
+  NIMBUS_DRAIN_DELAY: durationFromEnv('2s'),
+  /** Settled instances (stopped, finished one-offs) are forgotten after this. */
+  NIMBUS_INSTANCE_RETENTION: durationFromEnv('1h'),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace']).default('info'),
+});
+
+export type OrchestratorConfig = z.infer<typeof orchestratorConfigSchema>;
+
+export function loadOrchestratorConfig(env?: NodeJS.ProcessEnv): OrchestratorConfig {
+  return loadConfig(orchestratorConfigSchema, env);
+}
