@@ -1,9 +1,28 @@
-import { mkdtemp, rm } from 'node:fs/promises';
+import { execFile } from 'node:child_process';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { git, gitRemote } from '../apps/gateway/test/support/git';
 import { commit, webApp } from './support/apps';
 import { TestCluster } from './support/cluster';
+
+const LOAD = resolve(__dirname, 'support/load.mjs');
+
+interface LoadReport {
+  total: number;
+  failed: number;
+  failures: unknown[];
+  versions: string[];
+}
+
+/** Bounded load from a separate process: `rate` requests a second for `seconds`. */
+function load(port: number, host: string, rate: number, seconds: number): Promise<LoadReport> {
+  return new Promise((done, fail) =>
+    execFile(process.execPath, [LOAD, String(port), host, String(rate), String(seconds)], (error, stdout) =>
+      error ? fail(error) : done(JSON.parse(stdout) as LoadReport),
+    ),
+  );
+}
 
 describe('running releases', () => {
   let cluster: TestCluster;
@@ -74,4 +93,24 @@ describe('running releases', () => {
     expect(requests).toBeGreaterThan(20);
     expect(failures).toBe(0);
   });
+
+  it('should roll out a new release, then a config change, under load without a failed request', async () => {
+    const dir = join(work, 'web');
+    const running = load(cluster.routerPort, host(), 50, 30);
+    await new Promise((done) => setTimeout(done, 3000));
+    await writeFile(join(dir, 'server.js'), webApp('v2')['server.js'] as string);
+    await git(dir, 'commit', '-qam', 'v2');
+    const push = await git(dir, 'push', gitRemote(cluster.gateway.url, token, 'acme/prod/web'), 'main');
+    expect(push.output).toContain('remote:        done: 1 web instance(s) of v2 ready');
+    await new Promise((done) => setTimeout(done, 5000));
+    await api().PATCH('/v1/tenants/{tenant}/namespaces/{namespace}/apps/{app}/config', {
+      params: { path },
+      body: { set: { GREETING: 'hi' } },
+    });
+    const report = await running;
+    expect(report).toMatchObject({ total: 1500, failed: 0 });
+    expect(report.versions[0]).toBe('v1@v1');
+    expect(report.versions.at(-1)).toBe('v2@v3');
+    expect(report.versions).toContain('v2@v2');
+  }, 60_000);
 });

@@ -17,8 +17,9 @@ const ROUTER = join(ROOT, 'apps/gateway/dist/router/main.js');
 export interface ClusterOptions {
   /** Node lease: how soon a silent agent's node is NotReady. */
   leaseDuration?: string;
-  /** Extra environment for every orchestrator. */
+  /** Extra environment for every orchestrator, and for the gateway. */
   orchestratorEnv?: Record<string, string>;
+  gatewayEnv?: Record<string, string>;
 }
 
 export interface TestAgent {
@@ -55,6 +56,7 @@ export class TestCluster {
       NIMBUS_NODE_LEASE_DURATION: lease,
       NIMBUS_STOP_GRACE_PERIOD: '5s',
       NIMBUS_ACCESS_LOG: 'false',
+      ...options.gatewayEnv,
     });
     const builder = await startBuilderProcess(gateway.env);
     const router = await startNodeProcess({

@@ -72,8 +72,21 @@ export class GitPushController {
       for await (const event of this.builds.follow(build, aborted.signal)) {
         if (event.kind === 'line') send({ line: event.text });
         else if (event.build.status === 'succeeded' && event.build.releaseVersion !== null) {
-          await this.reportLaunch(grant.appId, event.build.releaseVersion, aborted.signal, send);
-          send({ result: 'succeeded', release: event.build.releaseVersion, url: this.builds.appUrl(grant) });
+          const launch = await this.reportLaunch(
+            grant.appId,
+            event.build.releaseVersion,
+            aborted.signal,
+            send,
+          );
+          // Like a failed build, a release that never served rejects the push: the branch keeps
+          // pointing at code that runs.
+          if (launch.state === 'failed') send({ result: 'failed', reason: launch.reason });
+          else
+            send({
+              result: 'succeeded',
+              release: event.build.releaseVersion,
+              url: this.builds.appUrl(grant),
+            });
         } else send({ result: 'failed', reason: event.build.failureReason ?? 'the build failed' });
       }
     } catch (error) {
@@ -97,6 +110,7 @@ export class GitPushController {
     send({ line: `-----> Launching v${version}...` });
     const outcome = await this.builds.awaitLaunch(appId, version, signal);
     send({ line: describeLaunch(outcome, version) });
+    return outcome;
   }
 
   /** Streams the tar to the build-source store, refusing more than the configured size. */
