@@ -1,4 +1,3 @@
-import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { request } from 'node:http';
 import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
@@ -6,6 +5,9 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { freePort, startNodeProcess, type NodeProcess } from '@nimbus/testing';
 import { startBuilderProcess, type BuilderProcess } from '../../apps/builder/test/support/builder-process';
+import { OciRuntime } from '../../apps/agent/src/runtimes/oci-runtime';
+import { ProcessRuntime } from '../../apps/agent/src/runtimes/process-runtime';
+import type { Runtime, RuntimeHandle } from '../../apps/agent/src/runtimes/runtime';
 import { seedTenant } from '../../apps/gateway/test/support/seed-tenant';
 import { startTestGateway, type TestGateway } from '../../apps/gateway/test/support/test-gateway';
 
@@ -184,29 +186,21 @@ export class TestCluster {
     await rm(this.root, { recursive: true, force: true });
   }
 
-  /** Instances outlive agents by design; a test must not leave them behind. */
+  /** Instances outlive agents by design; a test must not leave them (or their cgroups) behind. */
   private async stopInstances(): Promise<void> {
     for (const agent of this.agents.values()) {
-      const runcRoot = join(agent.stateDir, 'runc');
-      const listed = await run('runc', ['--root', runcRoot, 'list', '-q']);
-      for (const id of listed.split('\n').filter(Boolean))
-        await run('runc', ['--root', runcRoot, 'delete', '--force', id]);
+      const runtimes: Record<string, Runtime> = {
+        process: new ProcessRuntime({ hostPath: process.env.PATH ?? '/usr/bin:/bin' }),
+        oci: new OciRuntime({ stateDir: agent.stateDir }),
+      };
       const dir = join(agent.stateDir, 'instances');
       for (const file of (await readdir(dir).catch(() => [])).filter((name) => name.endsWith('.json'))) {
-        const saved = JSON.parse(await readFile(join(dir, file), 'utf8')) as { handle?: { pid?: number } };
-        const pid = saved.handle?.pid;
-        if (pid) {
-          try {
-            process.kill(-pid, 'SIGKILL');
-          } catch {
-            // already gone
-          }
-        }
+        const { handle } = JSON.parse(await readFile(join(dir, file), 'utf8')) as { handle: RuntimeHandle };
+        const runtime = runtimes[handle.runtime];
+        if (!runtime) continue;
+        await runtime.stop(handle, 0).catch(() => undefined);
+        await runtime.remove(handle).catch(() => undefined);
       }
     }
   }
-}
-
-function run(command: string, args: string[]): Promise<string> {
-  return new Promise((done) => execFile(command, args, (_error, stdout) => done(String(stdout ?? ''))));
 }

@@ -23,7 +23,7 @@ export interface Cgroup {
 }
 
 /** This process's own path in a v1 controller's hierarchy, so new groups nest under it. */
-function ownV1Path(controller: string): string {
+export function ownV1Path(controller: string): string {
   const line = readFileSync('/proc/self/cgroup', 'utf8')
     .split('\n')
     .find((entry) => entry.split(':')[1]?.split(',').includes(controller));

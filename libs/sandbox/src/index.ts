@@ -7,3 +7,8 @@ export { containerPreconditions, containerSupport } from './container-support';
 export type { ContainerSupport } from './container-support';
 export { ociSpec } from './oci-spec';
 export type { BindMount, OciMount, OciSpec, OciSpecOptions } from './oci-spec';
+export { createCgroup, oomKills, ownV1Path, swapLimitSupported } from './cgroups';
+export type { Cgroup, CgroupLimits } from './cgroups';
+export { findRunc, runc } from './runc';
+export type { RuncCall } from './runc';
+export { buildRootfs } from './container-rootfs';

@@ -1,0 +1,183 @@
+import { spawn } from 'node:child_process';
+import { mkdir, open, readFile, rm, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { cgroupOomKilled, cgroupPids, cgroupUsage, destroyCgroups, type CgroupPaths } from './cgroup-files';
+import { RUN_DIR, markKilled, readExitStatus, statusFileIn, wrapperArgv } from './exit-status';
+import { ImagePathMap, processEnv } from './image-paths';
+import { createProcessCgroup } from './process-cgroup';
+import { processGroupUsage, processRunning, readProcStat, waitFor } from './proc-stat';
+import type { InstanceSpec, Runtime, RuntimeHandle, RuntimeState, RuntimeStats } from './runtime';
+
+export interface ProcessRuntimeOptions {
+  /** The host's PATH, appended to each instance's so the runtime stack (node, python, sh) is found. */
+  hostPath: string;
+  /** Processes and threads per instance, where the host has a pids cgroup. */
+  maxProcesses?: number;
+  /** How long SIGKILL may take before stop() gives up. */
+  killTimeoutMs?: number;
+}
+
+/** Kept in the instance's directory: what a later agent needs that the handle does not carry. */
+interface InstanceRecord {
+  cgroup: CgroupPaths | null;
+}
+
+const RECORD_FILE = 'process.json';
+
+/**
+ * The `process` runtime (embedded default): the process-type command as a detached process
+ * group on the host, in the unpacked image with the image's paths mapped onto it (see
+ * ImagePathMap), confined by cgroups where the host has them. Not an isolation boundary: the
+ * instance runs as the agent's user and sees the host's files.
+ */
+export class ProcessRuntime implements Runtime {
+  readonly kind = 'process' as const;
+
+  constructor(private readonly options: ProcessRuntimeOptions) {}
+
+  async start(spec: InstanceSpec): Promise<RuntimeHandle> {
+    const { dir } = spec;
+    // A restarted instance may reuse its directory; its last run's ending must not be read as this one's.
+    await rm(join(dir, RUN_DIR), { recursive: true, force: true });
+    await mkdir(join(dir, RUN_DIR), { recursive: true });
+
+    const paths = await ImagePathMap.of(spec.image.rootfs);
+    const env = processEnv(spec.image.env, spec.env, paths, this.options.hostPath);
+    const cgroup = await createProcessCgroup({
+      memoryBytes: spec.resources.memoryMb * 1024 * 1024,
+      maxProcesses: this.options.maxProcesses ?? 1024,
+      cpus: spec.resources.cpuMillis / 1000,
+    });
+    const stdoutPath = join(dir, 'stdout.log');
+    const stderrPath = join(dir, 'stderr.log');
+    let pid: number;
+    try {
+      // Written before the process exists, so a crash right after spawning still leaves it findable.
+      const record: InstanceRecord = { cgroup: cgroup?.paths ?? null };
+      await writeFile(join(dir, RECORD_FILE), JSON.stringify(record));
+      pid = await spawnDetached(
+        wrapperArgv(paths.command(spec.command), statusFileIn(dir), cgroup?.procsFiles),
+        { cwd: paths.path(spec.image.workingDir), env, stdoutPath, stderrPath },
+      );
+    } catch (error) {
+      if (cgroup) await destroyCgroups(cgroup.paths);
+      throw new Error(`could not start instance ${spec.instanceId}: ${(error as Error).message}`, {
+        cause: error,
+      });
+    }
+    // Unreadable only if it has ended and been reaped already; -1 then never matches a later process.
+    const startTicks = (await readProcStat(pid))?.startTicks ?? -1;
+    return {
+      instanceId: spec.instanceId,
+      runtime: 'process',
+      pid,
+      pidStartTicks: startTicks,
+      dir,
+      stdoutPath,
+      stderrPath,
+    };
+  }
+
+  async state(handle: RuntimeHandle): Promise<RuntimeState> {
+    if (await this.running(handle)) return { running: true };
+    const { cgroup } = await readRecord(handle.dir);
+    return {
+      running: false,
+      ...(await readExitStatus(handle.dir)),
+      oomKilled: cgroup ? await cgroupOomKilled(cgroup) : false,
+    };
+  }
+
+  async stop(handle: RuntimeHandle, gracePeriodMs: number): Promise<void> {
+    const { cgroup } = await readRecord(handle.dir);
+    if (await this.running(handle)) {
+      signalGroup(handle, 'SIGTERM');
+      if (!(await waitFor(async () => !(await this.running(handle)), gracePeriodMs))) {
+        await markKilled(handle.dir);
+        signalGroup(handle, 'SIGKILL');
+        const ended = await waitFor(
+          async () => !(await this.running(handle)),
+          this.options.killTimeoutMs ?? 5000,
+        );
+        if (!ended) throw new Error(`instance ${handle.instanceId} (pid ${handle.pid}) survived SIGKILL`);
+      }
+      // Members of the group that outlived its leader; the id is not reused while they exist.
+      signalGroup(handle, 'SIGKILL');
+    }
+    // What left the process group (a daemonised child) cannot leave the cgroup.
+    if (cgroup) for (const pid of await cgroupPids(cgroup)) kill(pid, 'SIGKILL');
+  }
+
+  async remove(handle: RuntimeHandle): Promise<void> {
+    if (await this.running(handle))
+      throw new Error(`instance ${handle.instanceId} is still running: stop it before removing it`);
+    const { cgroup } = await readRecord(handle.dir);
+    if (cgroup) await destroyCgroups(cgroup);
+    await rm(handle.dir, { recursive: true, force: true });
+  }
+
+  async stats(handle: RuntimeHandle): Promise<RuntimeStats | null> {
+    if (!(await this.running(handle))) return null;
+    const { cgroup } = await readRecord(handle.dir);
+    const fromCgroup = cgroup ? await cgroupUsage(cgroup) : null;
+    if (fromCgroup && (cgroup?.cpuacct || cgroup?.unified)) return fromCgroup;
+    // No CPU accounting of our own here: the process group's, from /proc.
+    const fromProc = await processGroupUsage(handle.pid as number);
+    return { cpuSeconds: fromProc.cpuSeconds, memoryBytes: fromCgroup?.memoryBytes ?? fromProc.memoryBytes };
+  }
+
+  private running(handle: RuntimeHandle): Promise<boolean> {
+    return processRunning(handle.pid, handle.pidStartTicks);
+  }
+}
+
+/**
+ * Starts argv in its own session and process group, so stop signals reach all of it and it
+ * outlives the agent, with its output appended to the two files; resolves with its pid once it runs.
+ */
+async function spawnDetached(
+  argv: string[],
+  options: { cwd: string; env: Record<string, string>; stdoutPath: string; stderrPath: string },
+): Promise<number> {
+  const stdout = await open(options.stdoutPath, 'a');
+  const stderr = await open(options.stderrPath, 'a').catch(async (error: unknown) => {
+    await stdout.close();
+    throw error;
+  });
+  try {
+    const [file, ...args] = argv;
+    const child = spawn(file as string, args, {
+      cwd: options.cwd,
+      env: options.env,
+      detached: true,
+      stdio: ['ignore', stdout.fd, stderr.fd],
+    });
+    await new Promise<void>((resolve, reject) => {
+      child.once('spawn', resolve);
+      child.once('error', reject);
+    });
+    child.unref();
+    return child.pid as number;
+  } finally {
+    await stdout.close();
+    await stderr.close();
+  }
+}
+
+async function readRecord(dir: string): Promise<InstanceRecord> {
+  const text = await readFile(join(dir, RECORD_FILE), 'utf8').catch(() => null);
+  return text === null ? { cgroup: null } : (JSON.parse(text) as InstanceRecord);
+}
+
+/** Only called while the group's leader is known to be the instance's, so the group id is not someone else's. */
+function signalGroup(handle: RuntimeHandle, signal: NodeJS.Signals): void {
+  kill(-(handle.pid as number), signal);
+}
+
+function kill(pid: number, signal: NodeJS.Signals): void {
+  try {
+    process.kill(pid, signal);
+  } catch {
+    // Already gone.
+  }
+}

@@ -1,0 +1,289 @@
+import type { Assignment, InstancePhase, InstanceStatus } from '@nimbus/cluster';
+import type { Logger } from '@nimbus/logging';
+import type { Runtime, RuntimeHandle, RuntimeState, UnpackedImage } from '../runtimes/runtime';
+import { backoffDelay } from './backoff';
+import { probe } from './probes';
+
+/** What a supervisor needs from the agent around it. */
+export interface SupervisorDeps {
+  runtimes: Map<string, Runtime>;
+  pullImage(repository: string, digest: string): Promise<UnpackedImage>;
+  allocatePort(): Promise<number>;
+  releasePort(port: number): void;
+  /** Where the instance's files go (its runtime's directory). */
+  instanceDir(instanceId: string): string;
+  /** Persists what is needed to find the instance again after an agent restart (null: forget it). */
+  save(instanceId: string, record: SavedInstance | null): Promise<void>;
+  report(instanceId: string, status: InstanceStatus): void;
+  /** Starts shipping the instance's output; the returned function stops it. */
+  followLogs(handle: RuntimeHandle): () => Promise<void>;
+  livenessPeriodMs: number;
+  livenessFailures: number;
+  logger: Logger;
+}
+
+/** What survives an agent restart for one instance. */
+export interface SavedInstance {
+  handle: RuntimeHandle;
+  port: number;
+  restarts: number;
+  startedAt: number;
+}
+
+/** How often a running instance is looked at (exit, readiness). */
+const TICK_MS = 500;
+/** An instance that ran this long before exiting is not crash-looping: its back-off starts over. */
+const BACKOFF_RESET_MS = 10 * 60_000;
+/** How often usage is reported while nothing else changes. */
+const USAGE_EVERY_MS = 10_000;
+
+/**
+ * Keeps one assignment converged, kubelet-style: pull the image, start the instance with a
+ * $PORT, probe readiness, then watch it — restart it with exponential back-off when it exits
+ * (a one-off's exit is final), restart it when its liveness probe keeps failing, and stop it
+ * gracefully when the assignment says so. Every change of phase is reported.
+ */
+export class InstanceSupervisor {
+  private desired: Assignment;
+  private status: InstanceStatus = {
+    phase: 'starting',
+    ready: false,
+    restarts: 0,
+    exitCode: null,
+    reason: null,
+    message: null,
+    port: null,
+    usage: null,
+  };
+  private wake: (() => void) | null = null;
+  private lastUsage = 0;
+  private previousCpu: { seconds: number; at: number } | null = null;
+  readonly done: Promise<void>;
+
+  constructor(
+    assignment: Assignment,
+    private readonly deps: SupervisorDeps,
+    adopted: SavedInstance | null,
+  ) {
+    this.desired = assignment;
+    this.done = this.run(adopted).catch((error: unknown) => {
+      deps.logger.error({ err: error, instanceId: assignment.instanceId }, 'instance supervisor failed');
+    });
+  }
+
+  get instanceId(): string {
+    return this.desired.instanceId;
+  }
+
+  /** A newer version of the assignment (it may now ask for a stop). */
+  update(assignment: Assignment): void {
+    this.desired = assignment;
+    this.wake?.();
+  }
+
+  /** Stops it as if its assignment asked to (the assignment is gone from the control plane). */
+  stop(gracePeriodMs: number): void {
+    this.update({ ...this.desired, desiredState: 'stopped', gracePeriodMs });
+  }
+
+  private get stopping(): boolean {
+    return this.desired.desiredState === 'stopped';
+  }
+
+  private async run(adopted: SavedInstance | null): Promise<void> {
+    const { logger } = this.deps;
+    const runtime = this.deps.runtimes.get(this.desired.runtime);
+    if (!runtime) {
+      this.set({
+        phase: 'failed',
+        reason: 'RuntimeUnavailable',
+        message: `this node has no ${this.desired.runtime} runtime`,
+      });
+      return;
+    }
+    let saved = adopted;
+    if (saved) this.status.restarts = saved.restarts;
+    while (!this.stopping) {
+      if (!saved) {
+        saved = await this.start(runtime);
+        if (!saved) {
+          if (this.desired.kind === 'oneoff') return;
+          await this.sleep(backoffDelay(++this.status.restarts));
+          continue;
+        }
+      } else {
+        this.set({ phase: 'running', port: saved.port, reason: null, message: null });
+      }
+      const stopLogs = this.deps.followLogs(saved.handle);
+      const ended = await this.watch(runtime, saved);
+      if (ended === 'stopped' || this.stopping) {
+        await runtime.stop(saved.handle, this.desired.gracePeriodMs);
+        await stopLogs();
+        await this.finish(runtime, saved, {
+          phase: 'exited',
+          ready: false,
+          reason: 'Stopped',
+          message: null,
+        });
+        return;
+      }
+      await stopLogs();
+      const exit = ended;
+      const reason = exit.oomKilled ? 'OOMKilled' : exit.exitCode === 0 ? 'Completed' : 'Error';
+      const exitCode = exit.exitCode ?? (exit.signal ? 128 : null);
+      if (this.desired.kind === 'oneoff') {
+        await this.finish(runtime, saved, { phase: 'exited', ready: false, exitCode, reason, message: null });
+        return;
+      }
+      const ranFor = Date.now() - saved.startedAt;
+      const restarts = ranFor > BACKOFF_RESET_MS ? 1 : this.status.restarts + 1;
+      const delay = backoffDelay(restarts);
+      logger.info({ instanceId: this.instanceId, exitCode, reason, restartIn: delay }, 'instance exited');
+      await runtime.remove(saved.handle).catch(() => undefined);
+      this.deps.releasePort(saved.port);
+      await this.deps.save(this.instanceId, null);
+      saved = null;
+      this.set({
+        phase: 'crashloop',
+        ready: false,
+        restarts,
+        exitCode,
+        reason: reason === 'Completed' ? 'CrashLoopBackOff' : reason,
+        message: `exited ${exit.oomKilled ? 'after hitting its memory limit' : `with ${exitCode}`}; restarting in ${Math.round(delay / 1000)}s (back-off)`,
+        port: null,
+      });
+      await this.sleep(delay);
+    }
+    if (saved) {
+      await runtime.stop(saved.handle, this.desired.gracePeriodMs);
+      await this.finish(runtime, saved, { phase: 'exited', ready: false, reason: 'Stopped', message: null });
+    } else {
+      this.set({ phase: 'exited', ready: false, reason: 'Stopped', message: null });
+    }
+  }
+
+  /** Pulls and starts; null (with the failure reported) when it could not. */
+  private async start(runtime: Runtime): Promise<SavedInstance | null> {
+    const assignment = this.desired;
+    this.set({ phase: 'starting', ready: false, port: null });
+    let image: UnpackedImage;
+    try {
+      image = await this.deps.pullImage(assignment.release.imageRepository, assignment.release.imageDigest);
+    } catch (error) {
+      this.set({
+        phase: this.desired.kind === 'oneoff' ? 'failed' : 'crashloop',
+        reason: 'ImagePullError',
+        message: (error as Error).message,
+      });
+      return null;
+    }
+    const port = await this.deps.allocatePort();
+    try {
+      const handle = await runtime.start({
+        instanceId: assignment.instanceId,
+        image,
+        command: assignment.command,
+        env: { ...assignment.env, PORT: String(port) },
+        resources: assignment.resources,
+        dir: this.deps.instanceDir(assignment.instanceId),
+      });
+      const saved = { handle, port, restarts: this.status.restarts, startedAt: Date.now() };
+      await this.deps.save(assignment.instanceId, saved);
+      this.set({ phase: 'running', port, exitCode: null, reason: null, message: null });
+      return saved;
+    } catch (error) {
+      this.deps.releasePort(port);
+      this.set({
+        phase: this.desired.kind === 'oneoff' ? 'failed' : 'crashloop',
+        reason: 'StartError',
+        message: (error as Error).message,
+      });
+      return null;
+    }
+  }
+
+  /** Until the instance exits ('exited' state) or is to be stopped. */
+  private async watch(
+    runtime: Runtime,
+    saved: SavedInstance,
+  ): Promise<'stopped' | Extract<RuntimeState, { running: false }>> {
+    let liveFailures = 0;
+    let lastLiveness = Date.now();
+    while (!this.stopping) {
+      const state = await runtime.state(saved.handle);
+      if (!state.running) return state;
+      if (this.desired.kind === 'service') {
+        if (!this.status.ready) {
+          if (await probe(this.desired.readiness, saved.port)) {
+            this.set({ ready: true });
+            lastLiveness = Date.now();
+          }
+        } else if (Date.now() - lastLiveness >= this.deps.livenessPeriodMs) {
+          lastLiveness = Date.now();
+          liveFailures = (await probe(this.desired.readiness, saved.port)) ? 0 : liveFailures + 1;
+          if (liveFailures >= this.deps.livenessFailures) {
+            this.deps.logger.warn({ instanceId: this.instanceId }, 'liveness probe failed; restarting');
+            await runtime.stop(saved.handle, Math.min(this.desired.gracePeriodMs, 5000));
+            return { running: false, exitCode: null, signal: 'SIGTERM', oomKilled: false };
+          }
+        }
+      }
+      await this.reportUsage(runtime, saved);
+      await this.sleep(TICK_MS);
+    }
+    return 'stopped';
+  }
+
+  private async finish(
+    runtime: Runtime,
+    saved: SavedInstance,
+    status: Partial<InstanceStatus>,
+  ): Promise<void> {
+    await runtime
+      .remove(saved.handle)
+      .catch((error: unknown) =>
+        this.deps.logger.warn({ err: error, instanceId: this.instanceId }, 'could not remove an instance'),
+      );
+    this.deps.releasePort(saved.port);
+    await this.deps.save(this.instanceId, null);
+    this.set({ ...status, port: null, usage: null });
+  }
+
+  private async reportUsage(runtime: Runtime, saved: SavedInstance): Promise<void> {
+    const now = Date.now();
+    if (now - this.lastUsage < USAGE_EVERY_MS) return;
+    this.lastUsage = now;
+    const stats = await runtime.stats(saved.handle).catch(() => null);
+    if (!stats) return;
+    const previous = this.previousCpu;
+    this.previousCpu = { seconds: stats.cpuSeconds, at: now };
+    const cpuPercent = previous
+      ? Math.max(0, ((stats.cpuSeconds - previous.seconds) / ((now - previous.at) / 1000)) * 100)
+      : 0;
+    this.set(
+      { usage: { cpuPercent: Math.round(cpuPercent * 10) / 10, memoryBytes: stats.memoryBytes } },
+      true,
+    );
+  }
+
+  /** Updates the status and reports it when it changed (usage alone is reported when asked). */
+  private set(change: Partial<InstanceStatus> & { phase?: InstancePhase }, force = false): void {
+    const next = { ...this.status, ...change };
+    const changed =
+      JSON.stringify({ ...next, usage: null }) !== JSON.stringify({ ...this.status, usage: null });
+    this.status = next;
+    if (changed || force) this.deps.report(this.instanceId, this.status);
+  }
+
+  /** Sleeps, cut short when the assignment changes. */
+  private sleep(ms: number): Promise<void> {
+    return new Promise((resolve) => {
+      const timer = setTimeout(done, ms);
+      function done() {
+        clearTimeout(timer);
+        resolve();
+      }
+      this.wake = done;
+    });
+  }
+}

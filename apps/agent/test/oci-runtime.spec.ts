@@ -1,0 +1,83 @@
+import { readdir } from 'node:fs/promises';
+import { join } from 'node:path';
+import { containerPreconditions, findRunc, runc } from '@nimbus/sandbox';
+import { ImageCache } from '../src/images/image-cache';
+import { OciRuntime } from '../src/runtimes/oci-runtime';
+import type { UnpackedImage } from '../src/runtimes/runtime';
+import { Instances, runtimeContract } from './support/runtime-contract';
+import { TEST_REPOSITORY, httpGet, pushTestImage, removeDir, tempDir } from './support/test-image';
+
+/*
+ * Jest collects tests synchronously, so the skip is decided by the synchronous preconditions
+ * (runc, root, cgroups). In CI nothing is skipped: a host without runc must fail the run there.
+ */
+const preconditions = containerPreconditions();
+const runs = preconditions.available || process.env.CI === 'true';
+const suite = runs ? describe : describe.skip;
+const title = runs ? OciRuntime.name : `${OciRuntime.name} (skipped: ${preconditions.reason})`;
+
+suite(title, () => {
+  let work: string;
+  let image: UnpackedImage;
+
+  beforeAll(async () => {
+    work = await tempDir('oci');
+    const digest = await pushTestImage(work, join(work, 'layouts'));
+    const cache = new ImageCache({
+      cacheDir: join(work, 'images'),
+      source: { kind: 'layout', root: join(work, 'layouts') },
+    });
+    image = await cache.ensure(TEST_REPOSITORY, digest);
+  });
+  afterAll(async () => {
+    // Nothing of ours may be left in runc's state directory.
+    const left = await runc(findRunc() as string, join(work, 'state', 'runc'), ['list', '--quiet']);
+    expect(left.stdout.trim()).toBe('');
+    await removeDir(work);
+  });
+
+  const fixture = {
+    runtime: () => new OciRuntime({ stateDir: join(work, 'state') }),
+    image: () => image,
+    instancesDir: () => join(work, 'instances'),
+    limited: true,
+  };
+
+  runtimeContract(fixture);
+
+  describe('isolation', () => {
+    const instances = new Instances(fixture);
+    afterEach(() => instances.cleanup());
+
+    it('should run as a non-root user on a read-only root, with only /tmp writable', async () => {
+      const { port } = await instances.start('node server.js');
+
+      const who = JSON.parse(await httpGet(port, '/whoami')) as Record<string, unknown>;
+
+      expect(who).toEqual({
+        uid: 10001,
+        gid: 10001,
+        cwd: '/app',
+        root: 'EROFS',
+        app: 'EROFS',
+        tmp: 'written',
+      });
+    });
+
+    it('should leave nothing behind once removed', async () => {
+      const { handle, port } = await instances.start('node server.js');
+      await httpGet(port);
+      const runtime = fixture.runtime();
+
+      await runtime.stop(handle, 5_000);
+      await runtime.remove(handle);
+
+      expect(await readdir(join(work, 'instances'))).not.toContain(handle.instanceId);
+      const state = await runc(findRunc() as string, join(work, 'state', 'runc'), [
+        'state',
+        handle.containerId as string,
+      ]);
+      expect(state.ok).toBe(false);
+    });
+  });
+});
