@@ -14,6 +14,11 @@ export default tseslint.config(
     },
   },
   {
+    // Tests may drive any app from the outside; only apps' own code must not import each other.
+    files: ['test/**', 'apps/*/test/**', 'bench/**'],
+    rules: { 'no-restricted-imports': ['error', { patterns: ['@nimbus/*/*'] }] },
+  },
+  {
     files: ['**/*.mjs', '**/*.js'],
     languageOptions: {
       globals: {
@@ -23,6 +28,12 @@ export default tseslint.config(
         module: 'writable',
         require: 'readonly',
         __dirname: 'readonly',
+        setTimeout: 'readonly',
+        clearTimeout: 'readonly',
+        setInterval: 'readonly',
+        clearInterval: 'readonly',
+        Buffer: 'readonly',
+        performance: 'readonly',
       },
     },
   },

@@ -113,7 +113,7 @@ describe('running releases through failures', () => {
   it('should show a crashing app backing off in ps, with its node unharmed, and reject its push', async () => {
     const first = await push('crashy', CRASHING);
     expect(first.output).toMatch(
-      /remote:  ! {5}v1 did not become ready within 12s: 1 instance Error \(exit 1\)/,
+      /remote: {2}! {5}v1 did not become ready within 12s: 1 instance Error \(exit 1\)/,
     );
     expect(first.output).toContain('[remote rejected] main -> main (pre-receive hook declined)');
     expect(first.code).not.toBe(0);
