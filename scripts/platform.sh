@@ -28,12 +28,23 @@ if [ -z "${NIMBUS_MASTER_KEY:-}" ]; then
   export NIMBUS_MASTER_KEY
 fi
 
+# Agents present it to join; generated once, like the master key.
+if [ -z "${NIMBUS_NODE_JOIN_TOKEN:-}" ]; then
+  [ -f "$STATE_DIR/join.token" ] || (umask 077 && openssl rand -hex 32 >"$STATE_DIR/join.token")
+  NIMBUS_NODE_JOIN_TOKEN=$(cat "$STATE_DIR/join.token")
+  export NIMBUS_NODE_JOIN_TOKEN
+fi
+
 export NIMBUS_BUILD_SOURCES=${NIMBUS_BUILD_SOURCES:-$STATE_DIR/build-sources}
 export NIMBUS_BUILD_CACHE=${NIMBUS_BUILD_CACHE:-$STATE_DIR/build-cache}
 export NIMBUS_IMAGE_LAYOUT=${NIMBUS_IMAGE_LAYOUT:-$STATE_DIR/images}
+export NIMBUS_ROUTER_PORT=${NIMBUS_ROUTER_PORT:-8000}
+export NIMBUS_ROUTER_ADMIN_PORT=${NIMBUS_ROUTER_ADMIN_PORT:-$((NIMBUS_ROUTER_PORT + 1))}
 BUILDER_PORT=${NIMBUS_BUILDER_PORT:-$((PORT + 1))}
+ORCHESTRATOR_PORT=${NIMBUS_ORCHESTRATOR_PORT:-$((PORT + 2))}
+AGENT_PORT=${NIMBUS_AGENT_PORT:-$((PORT + 3))}
 
-PROCESSES=(gateway builder)
+PROCESSES=(gateway builder orchestrator router agent)
 for name in "${PROCESSES[@]}"; do
   if [ -f "$STATE_DIR/$name.pid" ] && kill -0 "$(cat "$STATE_DIR/$name.pid")" 2>/dev/null; then
     say "error: a $name started from here is already running (pid $(cat "$STATE_DIR/$name.pid"))"
@@ -70,8 +81,16 @@ await_ready() {
 url="http://$HOST:$PORT"
 start gateway node apps/gateway/dist/main.js
 start builder env PORT="$BUILDER_PORT" node apps/builder/dist/main.js
+start orchestrator env PORT="$ORCHESTRATOR_PORT" node apps/orchestrator/dist/main.js
+start router node apps/gateway/dist/router/main.js
 await_ready gateway "$url"
+# One agent: this machine is the node. Ctrl-C stops its instances with it.
+start agent env PORT="$AGENT_PORT" NIMBUS_API_URL="$url" NIMBUS_AGENT_STATE_DIR="$STATE_DIR/agent" \
+  NIMBUS_AGENT_STOP_INSTANCES_ON_EXIT=true node apps/agent/dist/main.js
 await_ready builder "http://$HOST:$BUILDER_PORT"
+await_ready orchestrator "http://$HOST:$ORCHESTRATOR_PORT"
+await_ready router "http://$HOST:$NIMBUS_ROUTER_ADMIN_PORT"
+await_ready agent "http://$HOST:$AGENT_PORT"
 
 bootstrap=$(node apps/gateway/dist/admin/admin.cli.js bootstrap)
 field() { node -e 'const o=JSON.parse(process.argv[1]); const v=o[process.argv[2]]; if (v) console.log(v)' "$bootstrap" "$1"; }
@@ -80,16 +99,17 @@ cat <<INFO
   Nimbus is up.
   gateway:  $url
   console:  $url/console/
+  apps:     http://APP.NAMESPACE.TENANT.${NIMBUS_DOMAIN:-localhost}:$NIMBUS_ROUTER_PORT/
   admin:    $(field email)$( [ -n "$(field password)" ] && printf '  (password: %s, shown once)' "$(field password)")
   token:    $(field token)
 
   ./bin/nimbus login --api $url --token $(field token)
 
-  logs: $STATE_DIR/{gateway,builder}.log
+  logs: $STATE_DIR/{gateway,builder,orchestrator,router,agent}.log
 INFO
 
 if [ "${1:-}" = "--detach" ]; then
-  say "running in the background (gateway pid ${pids[gateway]}, builder pid ${pids[builder]}); stop them with: kill ${pids[*]}"
+  say "running in the background; stop it with: kill ${pids[*]}"
   exit 0
 fi
 trap 'stop; exit 0' INT TERM

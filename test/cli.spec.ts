@@ -516,6 +516,17 @@ describe('nimbus CLI', () => {
       'rollback',
       'builds',
       'builds:output',
+      'apps:update',
+      'open',
+      'ps',
+      'ps:scale',
+      'ps:restart',
+      'logs',
+      'run',
+      'nodes',
+      'nodes:cordon',
+      'nodes:uncordon',
+      'nodes:drain',
     ];
 
     it('should print help for every command with status 0, each offering --json', async () => {

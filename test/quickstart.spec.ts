@@ -1,5 +1,6 @@
 import { execFile, type ExecFileOptions } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
+import { request } from 'node:http';
 import { mkdir, mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -21,6 +22,32 @@ const run = (command: string, args: string[], options: ExecFileOptions) =>
     ),
   );
 
+/** Waits until process `pid` is gone (it is not our child: signal 0 tells). */
+async function exited(pid: number): Promise<void> {
+  for (let tries = 0; tries < 300; tries += 1) {
+    try {
+      process.kill(pid, 0);
+    } catch {
+      return;
+    }
+    await new Promise((done) => setTimeout(done, 50));
+  }
+}
+
+/** GET / through the router for `host`. */
+function get(port: number, host: string): Promise<{ status: number; body: string }> {
+  return new Promise((done, fail) => {
+    const call = request({ host: '127.0.0.1', port, path: '/', headers: { host } }, (response) => {
+      let body = '';
+      response.setEncoding('utf8');
+      response.on('data', (chunk: string) => (body += chunk));
+      response.on('end', () => done({ status: response.statusCode ?? 0, body }));
+    });
+    call.on('error', fail);
+    call.end();
+  });
+}
+
 /** The README's Quickstart, as a new user runs it: start the platform, then use the CLI. */
 describe('Quickstart', () => {
   let state: string;
@@ -29,8 +56,11 @@ describe('Quickstart', () => {
   const serverUrl = testEnvironment().TEST_DATABASE_URL;
 
   afterAll(async () => {
-    for (const pid of pids) process.kill(pid, 'SIGTERM');
-    await new Promise((done) => setTimeout(done, 500));
+    // The agent first, so it stops the app's instance while the others still run.
+    for (const pid of pids) {
+      process.kill(pid, 'SIGTERM');
+      await exited(pid);
+    }
     const client = new Client({ connectionString: serverUrl });
     await client.connect();
     await client.query(`DROP DATABASE IF EXISTS "${database}" WITH (FORCE)`);
@@ -44,6 +74,7 @@ describe('Quickstart', () => {
     const databaseUrl = new URL(serverUrl);
     databaseUrl.pathname = `/${database}`;
     const port = await freePort();
+    const routerPort = await freePort();
     const env = {
       ...process.env,
       NIMBUS_STATE_DIR: state,
@@ -51,11 +82,15 @@ describe('Quickstart', () => {
       REDIS_URL: testEnvironment().TEST_REDIS_URL,
       PORT: String(port),
       NIMBUS_BUILDER_PORT: String(await freePort()),
+      NIMBUS_ORCHESTRATOR_PORT: String(await freePort()),
+      NIMBUS_AGENT_PORT: String(await freePort()),
+      NIMBUS_ROUTER_PORT: String(routerPort),
+      NIMBUS_ROUTER_ADMIN_PORT: String(await freePort()),
       CI: '',
     };
     const platform = await run('npm', ['run', '--silent', 'platform', '--', '--detach'], { cwd: ROOT, env });
     expect(platform.code).toBe(0);
-    for (const name of ['gateway', 'builder'])
+    for (const name of ['agent', 'gateway', 'builder', 'orchestrator', 'router'])
       pids.push(Number(await readFile(join(state, `${name}.pid`), 'utf8')));
     expect(platform.stdout).toContain(`gateway:  http://127.0.0.1:${port}`);
     expect(platform.stdout).toContain(`console:  http://127.0.0.1:${port}/console/`);
@@ -102,7 +137,12 @@ describe('Quickstart', () => {
     const push = await git('push', remote.toString(), 'main');
     expect(push.stderr).toContain('remote: -----> Static site detected');
     expect(push.stderr).toContain('remote: -----> Released v1');
+    expect(push.stderr).toContain('remote:        done: 1 web instance(s) of v1 ready');
     expect(push.code).toBe(0);
+    const url = (await nimbus('open', '-a', 'web')).trim();
+    expect(url).toBe(`http://web.production.acme.localhost:${routerPort}/`);
+    const page = await get(routerPort, 'web.production.acme.localhost');
+    expect(page).toEqual({ status: 200, body: '<h1>hello</h1>\n' });
     const releases = JSON.parse(await nimbus('releases', '-a', 'web', '--json')) as { version: number }[];
     expect(releases.map((release) => release.version)).toEqual([1]);
   });

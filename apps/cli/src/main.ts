@@ -3,20 +3,25 @@ import { registerAppCommands } from './commands/apps';
 import { registerAuthCommands } from './commands/auth';
 import { registerBuildCommands } from './commands/builds';
 import { registerConfigCommands } from './commands/config';
+import { registerLogCommands } from './commands/logs';
 import { registerNamespaceCommands } from './commands/namespaces';
+import { registerNodeCommands } from './commands/nodes';
+import { registerProcessCommands } from './commands/processes';
 import { registerReleaseCommands } from './commands/releases';
 import { registerTenantCommands } from './commands/tenants';
 import { registerTokenCommands } from './commands/tokens';
 import { ConfigStore } from './config-store';
 import { CliContext } from './context';
-import { errorLine } from './errors';
+import { CliError, errorLine, ExitStatus } from './errors';
 
 export function buildProgram(context: CliContext): Command {
   const program = new Command('nimbus')
     .description('Nimbus: deploy and run twelve-factor apps')
     // Errors are reported once, as one line, by run(); commander's own report is silenced.
     .exitOverride()
-    .configureOutput({ outputError: () => undefined });
+    .configureOutput({ outputError: () => undefined })
+    // Lets `run` stop parsing options at its command: `nimbus run -a web -- ls -la`.
+    .enablePositionalOptions();
   registerAuthCommands(program, context);
   registerTenantCommands(program, context);
   registerNamespaceCommands(program, context);
@@ -24,6 +29,9 @@ export function buildProgram(context: CliContext): Command {
   registerConfigCommands(program, context);
   registerBuildCommands(program, context);
   registerReleaseCommands(program, context);
+  registerProcessCommands(program, context);
+  registerLogCommands(program, context);
+  registerNodeCommands(program, context);
   registerTokenCommands(program, context);
   return program;
 }
@@ -46,8 +54,9 @@ export async function run(argv: string[], store: ConfigStore): Promise<number> {
     ) {
       return error.exitCode;
     }
+    if (error instanceof ExitStatus) return error.status;
     process.stderr.write(`${errorLine(error)}\n`);
-    return 1;
+    return error instanceof CliError ? error.exitStatus : 1;
   }
 }
 

@@ -1,4 +1,4 @@
-import type { Command } from 'commander';
+import { Option, type Command } from 'commander';
 import { appOption, defineCommand, type CliContext, type JsonOption } from '../context';
 import { CliError } from '../errors';
 import { emit, formatDate, print, printPairs, printTable } from '../output';
@@ -11,6 +11,19 @@ interface AppOptions extends JsonOption {
 interface DestroyOptions extends AppOptions {
   confirm?: string;
 }
+
+type Runtime = 'process' | 'oci';
+
+interface CreateOptions extends JsonOption {
+  runtime: Runtime;
+}
+
+interface UpdateOptions extends AppOptions {
+  runtime: Runtime;
+}
+
+const runtimeOption = (description: string) =>
+  new Option('--runtime <runtime>', description).choices(['process', 'oci'] as const);
 
 const NO_TARGET = 'no target set: run `nimbus target TENANT/NAMESPACE` first';
 
@@ -43,18 +56,25 @@ export function registerAppCommands(program: Command, context: CliContext): void
     program,
     'apps:create <name>',
     'create an app in the target namespace (or NAME as TENANT/NAMESPACE/APP)',
-  ).action(async (name: string, options: JsonOption) => {
-    const { app, ...path } = resolveApp(name, context.store.target());
-    const created = await context.session().call((client) =>
-      client.POST('/v1/tenants/{tenant}/namespaces/{namespace}/apps', {
-        params: { path },
-        body: { name: app },
-      }),
-    );
-    emit(options.json, created, () =>
-      print(`Created app ${created.name} in ${created.tenant}/${created.namespace}`),
-    );
-  });
+  )
+    .addOption(
+      runtimeOption('how its instances run: a process group on the node, or an OCI container').default(
+        'process',
+      ),
+    )
+    .action(async (name: string, options: CreateOptions) => {
+      const { app, ...path } = resolveApp(name, context.store.target());
+      const created = await context.session().call((client) =>
+        client.POST('/v1/tenants/{tenant}/namespaces/{namespace}/apps', {
+          params: { path },
+          body: { name: app, runtime: options.runtime },
+        }),
+      );
+      const runtime = created.runtime === 'process' ? '' : ` (runtime ${created.runtime})`;
+      emit(options.json, created, () =>
+        print(`Created app ${created.name} in ${created.tenant}/${created.namespace}${runtime}`),
+      );
+    });
 
   defineCommand(program, 'apps:info', 'show an app')
     .addOption(appOption().makeOptionMandatory())
@@ -70,11 +90,42 @@ export function registerAppCommands(program: Command, context: CliContext): void
           ['Name', app.name],
           ['Tenant', app.tenant],
           ['Namespace', app.namespace],
+          ['URL', app.url],
+          ['Runtime', app.runtime],
+          ['Release', app.currentRelease === null ? null : `v${app.currentRelease}`],
           ['Config version', app.configVersion],
           ['Created', formatDate(app.createdAt)],
           ['Updated', formatDate(app.updatedAt)],
         ]),
       );
+    });
+
+  defineCommand(program, 'apps:update', "change how an app's instances run; they are replaced one by one")
+    .addOption(appOption().makeOptionMandatory())
+    .addOption(
+      runtimeOption('process (a process group on the node) or oci (a container)').makeOptionMandatory(),
+    )
+    .action(async (options: UpdateOptions) => {
+      const path = resolveApp(options.app, context.store.target());
+      const app = await context.session().call((client) =>
+        client.PATCH('/v1/tenants/{tenant}/namespaces/{namespace}/apps/{app}', {
+          params: { path },
+          body: { runtime: options.runtime },
+        }),
+      );
+      emit(options.json, app, () => print(`${app.name} now runs with the ${app.runtime} runtime`));
+    });
+
+  defineCommand(program, 'open', "print the app's URL, where the router serves it")
+    .addOption(appOption().makeOptionMandatory())
+    .action(async (options: AppOptions) => {
+      const path = resolveApp(options.app, context.store.target());
+      const app = await context
+        .session()
+        .call((client) =>
+          client.GET('/v1/tenants/{tenant}/namespaces/{namespace}/apps/{app}', { params: { path } }),
+        );
+      emit(options.json, { url: app.url }, () => print(app.url));
     });
 
   defineCommand(program, 'git:remote', "print the app's git remote URL (push to it to deploy)")

@@ -69,7 +69,12 @@ export class BuildsController {
       'X-Accel-Buffering': 'no',
     });
     const aborted = new AbortController();
-    request.on('close', () => aborted.abort());
+    // Comments keep idle proxies from cutting a quiet build (a long npm install, say).
+    const keepAlive = setInterval(() => response.write(': keep-alive\n\n'), 15_000);
+    request.on('close', () => {
+      clearInterval(keepAlive);
+      aborted.abort();
+    });
     for await (const event of this.builds.follow(build, aborted.signal, linesSeen(lastEventId))) {
       if (event.kind === 'line') {
         response.write(`id: ${event.id}\nevent: line\ndata: ${JSON.stringify(event.text)}\n\n`);
@@ -78,6 +83,7 @@ export class BuildsController {
         response.write(`event: end\ndata: ${JSON.stringify(presented)}\n\n`);
       }
     }
+    clearInterval(keepAlive);
     response.end();
   }
 }

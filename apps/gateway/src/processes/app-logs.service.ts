@@ -51,7 +51,7 @@ export class AppLogsService {
       'COUNT',
       1,
     );
-    return last?.[0] ?? '0';
+    return last?.[0] ?? '0-0';
   }
 
   /**

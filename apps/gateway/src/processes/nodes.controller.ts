@@ -1,4 +1,4 @@
-import { Controller, Get, Param, Post } from '@nestjs/common';
+import { Controller, Get, HttpCode, Param, Post } from '@nestjs/common';
 import { ApiBearerAuth, ApiTags } from '@nestjs/swagger';
 import { createZodDto, ZodResponse } from 'nestjs-zod';
 import { z } from 'zod';
@@ -39,20 +39,23 @@ export class NodesController {
 
   /** No new instances are placed on it. */
   @Post(':name/cordon')
-  @ZodResponse({ status: 201, type: NodeDto })
+  @HttpCode(200)
+  @ZodResponse({ status: 200, type: NodeDto })
   cordon(@CurrentPrincipal() principal: Principal, @Param('name') name: string) {
     return this.nodes.set(principal, name, { cordoned: true });
   }
 
   @Post(':name/uncordon')
-  @ZodResponse({ status: 201, type: NodeDto })
+  @HttpCode(200)
+  @ZodResponse({ status: 200, type: NodeDto })
   uncordon(@CurrentPrincipal() principal: Principal, @Param('name') name: string) {
     return this.nodes.set(principal, name, { cordoned: false, draining: false });
   }
 
   /** Cordons it and moves its instances elsewhere, each replaced before it is stopped. */
   @Post(':name/drain')
-  @ZodResponse({ status: 201, type: NodeDto })
+  @HttpCode(200)
+  @ZodResponse({ status: 200, type: NodeDto })
   drain(@CurrentPrincipal() principal: Principal, @Param('name') name: string) {
     return this.nodes.set(principal, name, { cordoned: true, draining: true });
   }

@@ -11,6 +11,7 @@ import {
   EventsQueryDto,
   FormationListDto,
   InstanceDto,
+  LogLinesDto,
   LogsQueryDto,
   PsDto,
   RestartDto,
@@ -20,6 +21,9 @@ import {
   ScaleDto,
 } from './dto/process.dto';
 import { ProcessesService } from './processes.service';
+
+/** How often an idle event stream says it is still there. */
+const SSE_KEEPALIVE_MS = 15_000;
 
 @ApiTags('processes')
 @ApiBearerAuth()
@@ -123,7 +127,7 @@ export class ProcessesController {
   @Get('logs')
   @RequireRole('viewer')
   @ApiProduces('application/json', 'text/event-stream')
-  @ApiOkResponse({ description: 'Log lines, oldest first', type: [Object] })
+  @ApiOkResponse({ description: 'Log lines, oldest first', type: LogLinesDto })
   @ApiHeader({ name: 'Last-Event-ID', required: false, description: 'Tail from after this line' })
   async logLines(
     @CurrentAccess() access: TenantAccess,
@@ -146,7 +150,12 @@ export class ProcessesController {
       'Cache-Control': 'no-cache',
     });
     const aborted = new AbortController();
-    request.on('close', () => aborted.abort());
+    // Comments keep idle proxies from cutting a quiet tail.
+    const keepAlive = setInterval(() => response.write(': keep-alive\n\n'), SSE_KEEPALIVE_MS);
+    request.on('close', () => {
+      clearInterval(keepAlive);
+      aborted.abort();
+    });
     let after = lastEventId && /^\d+-\d+$/.test(lastEventId) ? lastEventId : null;
     if (!after) {
       const recent = await this.logs.recent(app.id, query.num, filter);
@@ -166,6 +175,7 @@ export class ProcessesController {
     for await (const line of this.logs.follow(app.id, after, filter, aborted.signal, stillGoing, idleMs))
       response.write(`id: ${line.id}\nevent: line\ndata: ${JSON.stringify(strip(line))}\n\n`);
     if (ended) response.write(`event: end\ndata: ${JSON.stringify(ended)}\n\n`);
+    clearInterval(keepAlive);
     response.end();
   }
 }

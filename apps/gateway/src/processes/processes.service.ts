@@ -78,6 +78,7 @@ export class ProcessesService {
         `no process type ${unknown.join(', ')} in v${release.version}; its types: ${types.join(', ') || 'none'}`,
       );
     await this.checkQuota(access, app, updates);
+    const formations = await this.prisma.client.formation.findMany({ where: { appId: app.id } });
     await this.prisma.client.$transaction(async (tx) => {
       for (const update of updates) {
         const size = {
@@ -96,7 +97,11 @@ export class ProcessesService {
           update: { ...(update.replicas !== undefined ? { replicas: update.replicas } : {}), ...size },
         });
         // A new size needs new instances: they replace the old ones one by one, like a deploy.
-        if (Object.keys(size).length)
+        const current = formations.find((formation) => formation.processType === update.type);
+        const resized =
+          (update.cpuMillis !== undefined && update.cpuMillis !== current?.cpuMillis) ||
+          (update.memoryMb !== undefined && update.memoryMb !== current?.memoryMb);
+        if (current && resized)
           await tx.instance.updateMany({
             where: { appId: app.id, processType: update.type, kind: 'service', desiredState: 'running' },
             data: { evicted: true },
@@ -121,6 +126,17 @@ export class ProcessesService {
     type: string | undefined,
     requestId: string | null,
   ) {
+    const known =
+      !type ||
+      (await this.prisma.client.formation.findUnique({
+        where: { appId_processType: { appId: app.id, processType: type } },
+      }));
+    if (!known)
+      throw new ProblemException(
+        HttpStatus.NOT_FOUND,
+        'formation/unknown_type',
+        `${app.name} has no process type ${type}`,
+      );
     const { count } = await this.prisma.client.$transaction(async (tx) => {
       const result = await tx.instance.updateMany({
         where: {
@@ -139,7 +155,6 @@ export class ProcessesService {
       );
       return result;
     });
-    if (type && count === 0) throw notFound('process type', type);
     this.cluster.wakeApp(app.id);
     return { restarting: count };
   }
@@ -287,7 +302,19 @@ export function presentInstance(instance: Instance, node: Node | null) {
   };
 }
 
-function stateOf(instance: Instance): string {
+type InstanceState =
+  | 'pending'
+  | 'starting'
+  | 'up'
+  | 'running'
+  | 'crashed'
+  | 'draining'
+  | 'stopping'
+  | 'exited'
+  | 'failed'
+  | 'lost';
+
+function stateOf(instance: Instance): InstanceState {
   if (instance.phase === 'lost') return 'lost';
   if (instance.desiredState === 'stopped')
     return instance.phase === 'exited' || instance.phase === 'failed' ? 'exited' : 'stopping';

@@ -1168,6 +1168,15 @@ export interface components {
       /** Format: date-time */
       createdAt: string;
     }[];
+    LogLinesDto: {
+      /** Format: date-time */
+      at: string;
+      type: string;
+      instance: string;
+      /** @enum {string} */
+      stream: 'stdout' | 'stderr';
+      line: string;
+    }[];
     NodeListDto_Output: {
       name: string;
       address: string;
@@ -2873,8 +2882,8 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
-          'application/json': Record<string, never>[];
-          'text/event-stream': Record<string, never>[];
+          'application/json': components['schemas']['LogLinesDto'];
+          'text/event-stream': components['schemas']['LogLinesDto'];
         };
       };
       /** @description An error, as application/problem+json */
@@ -2927,7 +2936,7 @@ export interface operations {
     };
     requestBody?: never;
     responses: {
-      201: {
+      200: {
         headers: {
           [name: string]: unknown;
         };
@@ -2957,7 +2966,7 @@ export interface operations {
     };
     requestBody?: never;
     responses: {
-      201: {
+      200: {
         headers: {
           [name: string]: unknown;
         };
@@ -2987,7 +2996,7 @@ export interface operations {
     };
     requestBody?: never;
     responses: {
-      201: {
+      200: {
         headers: {
           [name: string]: unknown;
         };

@@ -1,0 +1,46 @@
+import { z } from 'zod';
+import { booleanFromEnv, durationFromEnv, loadConfig, portFromEnv, urlFromEnv } from '@nimbus/config';
+
+export const BALANCE_STRATEGIES = ['least-connections', 'round-robin'] as const;
+export type BalanceStrategy = (typeof BALANCE_STRATEGIES)[number];
+
+export const routerConfigSchema = z.object({
+  /** App traffic: http://APP.NAMESPACE.TENANT.NIMBUS_DOMAIN:NIMBUS_ROUTER_PORT/. */
+  NIMBUS_ROUTER_PORT: portFromEnv().default(8000),
+  /**
+   * /healthz, /readyz and /metrics. A port of their own so that no app path can shadow them and
+   * the metrics are not published wherever app traffic is.
+   */
+  NIMBUS_ROUTER_ADMIN_PORT: portFromEnv().default(8001),
+  HOST: z.string().default('127.0.0.1'),
+  REDIS_URL: urlFromEnv('redis:', 'rediss:'),
+  NIMBUS_REDIS_PREFIX: z.string().default('nimbus:'),
+  NIMBUS_DOMAIN: z
+    .string()
+    .regex(/^[a-z0-9]([a-z0-9.-]*[a-z0-9])?$/, 'must be a DNS name such as localhost or apps.example.com')
+    .default('localhost'),
+  /** One JSON line per request; off in benchmarks, where it costs throughput. */
+  NIMBUS_ACCESS_LOG: booleanFromEnv().default(true),
+  /**
+   * `least-connections` (default) sends each request to the instance with the fewest requests in
+   * flight from this router, rotating among ties; `round-robin` ignores load.
+   */
+  NIMBUS_ROUTER_BALANCE: z.enum(BALANCE_STRATEGIES).default('least-connections'),
+  /** A connection to an instance not established in this time counts as refused (and is retried). */
+  NIMBUS_ROUTER_CONNECT_TIMEOUT: durationFromEnv('5s'),
+  /** An upstream connection silent this long (no response, or a stalled one) ends with 504. */
+  NIMBUS_ROUTER_UPSTREAM_TIMEOUT: durationFromEnv('60s'),
+  /** Keep-alive connections to one instance, per router process; requests beyond wait for one. */
+  NIMBUS_ROUTER_UPSTREAM_MAX_SOCKETS: z.coerce.number().int().min(1).max(10_000).default(256),
+  /** On SIGTERM, requests in flight get this long to finish before their connections are cut. */
+  NIMBUS_ROUTER_DRAIN_TIMEOUT: durationFromEnv('10s'),
+  /** Processes serving the one port (node:cluster); more than one uses more of the machine's cores. */
+  NIMBUS_ROUTER_WORKERS: z.coerce.number().int().min(1).max(64).default(1),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace']).default('info'),
+});
+
+export type RouterConfig = z.infer<typeof routerConfigSchema>;
+
+export function loadRouterConfig(env?: NodeJS.ProcessEnv): RouterConfig {
+  return loadConfig(routerConfigSchema, env);
+}
