@@ -32,7 +32,11 @@ export class ProcessesService {
       this.prisma.client.instance.findMany({
         where: {
           appId: app.id,
-          OR: [{ desiredState: 'running' }, { phase: { notIn: ['exited', 'failed', 'lost'] } }],
+          // What runs or should: finished one-offs and stopped instances are history.
+          OR: [
+            { kind: 'service', desiredState: 'running' },
+            { phase: { notIn: ['exited', 'failed', 'lost'] } },
+          ],
         },
         include: { node: true },
         orderBy: [{ processType: 'asc' }, { createdAt: 'asc' }],
