@@ -53,7 +53,7 @@ describe('running releases through failures', () => {
     await cluster.addAgent('node-b');
     work = await mkdtemp(join(tmpdir(), 'nimbus-failures-'));
     ({ ownerToken: token } = await cluster.seed('acme', {
-      prod: ['web', 'crashy', 'rolling', 'steady', 'spread'],
+      prod: ['web', 'crashy', 'rolling', 'steady', 'spread', 'checked'],
     }));
     await api().POST('/v1/tenants/{tenant}/namespaces/{namespace}/apps', {
       params: { path: { tenant: 'acme', namespace: 'prod' } },
@@ -194,5 +194,19 @@ describe('running releases through failures', () => {
       const files = await readdir(join(agent.stateDir, 'instances'));
       return !files.some((file) => file.startsWith(victim!.id));
     });
+  }, 60_000);
+
+  it('should hold traffic from an instance until the readiness check its app.json declares passes', async () => {
+    const NEVER_READY = webApp('unready', {
+      'app.json': JSON.stringify({ healthchecks: { web: [{ type: 'startup', path: '/ready' }] } }),
+      Procfile:
+        "web: node -e \"require('http').createServer((q,s)=>{s.statusCode=q.url==='/ready'?500:200;s.end()}).listen(process.env.PORT)\"\n",
+    });
+    const pushed = await push('checked', NEVER_READY);
+    expect(pushed.output).toMatch(/v1 did not become ready within 12s: 1 instance running, not ready/);
+    expect(pushed.code).not.toBe(0);
+    const [instance] = (await ps('checked')).instances;
+    expect(instance).toMatchObject({ state: 'running', ready: false });
+    expect((await cluster.get(cluster.hostOf('checked', 'prod', 'acme'))).status).toBe(503);
   }, 60_000);
 });

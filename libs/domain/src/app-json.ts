@@ -79,3 +79,16 @@ export function appJsonEnvDefaults(appJson: AppJson): Record<string, string> {
   }
   return defaults;
 }
+
+/**
+ * HTTP readiness paths per process type from app.json's checks (readiness, or Dokku's startup
+ * checks): the first check of each type with a path. Types without one are probed by TCP.
+ */
+export function appJsonReadinessPaths(appJson: AppJson): Record<string, string> {
+  const paths: Record<string, string> = {};
+  for (const [type, checks] of Object.entries(appJson.healthchecks ?? {})) {
+    const check = checks.find((candidate) => candidate.type !== 'liveness' && candidate.path);
+    if (check?.path) paths[type] = check.path;
+  }
+  return paths;
+}

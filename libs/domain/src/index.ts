@@ -8,7 +8,7 @@ export { parseAppReference } from './app-reference';
 export type { AppReference } from './app-reference';
 export { parseProcfile } from './procfile';
 export type { Procfile } from './procfile';
-export { parseAppJson, appJsonEnvDefaults, appJsonSchema } from './app-json';
+export { parseAppJson, appJsonEnvDefaults, appJsonReadinessPaths, appJsonSchema } from './app-json';
 export type { AppJson } from './app-json';
 export { planBuild, UnsupportedAppError, STATIC_SERVER_COMMAND, SUPPORTED_STACKS } from './build-plan';
 export type { BuildPlan, BuildStep, RepositoryFacts, StackName } from './build-plan';

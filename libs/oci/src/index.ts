@@ -18,7 +18,12 @@ export type { LayerBlob, LayerOptions } from './layer-writer';
 export type { ImageConfigOptions } from './image-config';
 export { buildImage } from './image';
 export type { ImageLayer, ImageOptions, OciImage } from './image';
-export { PROCESS_TYPES_LABEL, encodeProcessTypes, readProcessTypes } from './process-types';
+export {
+  PROCESS_TYPES_LABEL,
+  READINESS_PATHS_LABEL,
+  encodeProcessTypes,
+  readProcessTypes,
+} from './process-types';
 export { checkTag, parseReference, readImage } from './image-store';
 export type { ImageStore, PushOptions, Reference, StoredManifest } from './image-store';
 export { LayoutImageStore } from './layout-store';

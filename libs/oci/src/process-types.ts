@@ -34,3 +34,6 @@ export function readProcessTypes(config: ImageConfig): Record<string, string> {
   }
   return value as Record<string, string>;
 }
+
+/** Image label: HTTP readiness paths per process type (JSON), from the app's app.json. */
+export const READINESS_PATHS_LABEL = 'dev.nimbus.readiness-paths';

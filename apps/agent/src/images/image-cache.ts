@@ -7,6 +7,7 @@ import {
   LayoutImageStore,
   RegistryImageStore,
   isDigest,
+  READINESS_PATHS_LABEL,
   readImage,
   type ImageConfig,
   type ImageStore,
@@ -49,6 +50,7 @@ interface StoredImage {
   digest: string;
   env: Record<string, string>;
   workingDir: string;
+  readinessPaths?: Record<string, string>;
 }
 
 /**
@@ -193,6 +195,7 @@ export class ImageCache {
       digest: stored.digest,
       env: stored.env,
       workingDir: stored.workingDir,
+      readinessPaths: stored.readinessPaths ?? {},
       rootfs: join(dir, 'rootfs'),
     };
   }
@@ -214,12 +217,35 @@ function hexOf(digest: string): string {
   return digest.replace(/^sha256:/, '');
 }
 
-/** What an instance starts from: the config's Env (later entries win, as in a shell) and WorkingDir. */
-function runConfig(config: ImageConfig): { env: Record<string, string>; workingDir: string } {
+/**
+ * What an instance starts from: the config's Env (later entries win, as in a shell), WorkingDir,
+ * and the readiness paths the build put in its labels.
+ */
+function runConfig(config: ImageConfig): Omit<StoredImage, 'digest'> {
   const env: Record<string, string> = {};
   for (const entry of config.config?.Env ?? []) {
     const equals = entry.indexOf('=');
     if (equals > 0) env[entry.slice(0, equals)] = entry.slice(equals + 1);
   }
-  return { env, workingDir: config.config?.WorkingDir || '/' };
+  return {
+    env,
+    workingDir: config.config?.WorkingDir || '/',
+    readinessPaths: readinessPaths(config.config?.Labels?.[READINESS_PATHS_LABEL]),
+  };
+}
+
+/** The label's paths, ignoring anything malformed: a bad label means TCP probes, not a failed pull. */
+function readinessPaths(label: string | undefined): Record<string, string> {
+  if (!label) return {};
+  try {
+    const parsed: unknown = JSON.parse(label);
+    if (!parsed || typeof parsed !== 'object') return {};
+    return Object.fromEntries(
+      Object.entries(parsed).filter(
+        (entry): entry is [string, string] => typeof entry[1] === 'string' && entry[1].startsWith('/'),
+      ),
+    );
+  } catch {
+    return {};
+  }
 }

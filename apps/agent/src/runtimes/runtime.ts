@@ -8,6 +8,8 @@ export interface UnpackedImage {
   /** From the image config: environment (KEY=VALUE resolved to a record) and working directory. */
   env: Record<string, string>;
   workingDir: string;
+  /** HTTP readiness paths per process type, as the app's app.json declares them. */
+  readinessPaths: Record<string, string>;
 }
 
 /** What a runtime needs to start one instance. */

@@ -1,4 +1,4 @@
-import type { Assignment, InstancePhase, InstanceStatus } from '@nimbus/cluster';
+import type { Assignment, InstancePhase, InstanceStatus, Probe } from '@nimbus/cluster';
 import type { Logger } from '@nimbus/logging';
 import type { Runtime, RuntimeHandle, RuntimeState, UnpackedImage } from '../runtimes/runtime';
 import { backoffDelay } from './backoff';
@@ -56,6 +56,8 @@ export class InstanceSupervisor {
     usage: null,
   };
   private wake: (() => void) | null = null;
+  /** The image's own readiness path for this process type, once known; else the assignment's probe. */
+  private readinessPath: string | null = null;
   private lastUsage = 0;
   private previousCpu: { seconds: number; at: number } | null = null;
   readonly done: Promise<void>;
@@ -86,6 +88,10 @@ export class InstanceSupervisor {
     this.update({ ...this.desired, desiredState: 'stopped', gracePeriodMs });
   }
 
+  private get readiness(): Probe {
+    return this.readinessPath ? { type: 'http', path: this.readinessPath } : this.desired.readiness;
+  }
+
   private get stopping(): boolean {
     return this.desired.desiredState === 'stopped';
   }
@@ -102,7 +108,14 @@ export class InstanceSupervisor {
       return;
     }
     let saved = adopted;
-    if (saved) this.status.restarts = saved.restarts;
+    if (saved) {
+      this.status.restarts = saved.restarts;
+      // Found again after an agent restart: the image is in the node's cache, with its checks.
+      const image = await this.deps
+        .pullImage(this.desired.release.imageRepository, this.desired.release.imageDigest)
+        .catch(() => null);
+      this.readinessPath = image?.readinessPaths[this.desired.processType] ?? null;
+    }
     while (!this.stopping) {
       if (!saved) {
         saved = await this.start(runtime);
@@ -169,6 +182,7 @@ export class InstanceSupervisor {
     let image: UnpackedImage;
     try {
       image = await this.deps.pullImage(assignment.release.imageRepository, assignment.release.imageDigest);
+      this.readinessPath = image.readinessPaths[assignment.processType] ?? null;
     } catch (error) {
       this.set({
         phase: this.desired.kind === 'oneoff' ? 'failed' : 'crashloop',
@@ -214,13 +228,13 @@ export class InstanceSupervisor {
       if (!state.running) return state;
       if (this.desired.kind === 'service') {
         if (!this.status.ready) {
-          if (await probe(this.desired.readiness, saved.port)) {
+          if (await probe(this.readiness, saved.port)) {
             this.set({ ready: true });
             lastLiveness = Date.now();
           }
         } else if (Date.now() - lastLiveness >= this.deps.livenessPeriodMs) {
           lastLiveness = Date.now();
-          liveFailures = (await probe(this.desired.readiness, saved.port)) ? 0 : liveFailures + 1;
+          liveFailures = (await probe(this.readiness, saved.port)) ? 0 : liveFailures + 1;
           if (liveFailures >= this.deps.livenessFailures) {
             this.deps.logger.warn({ instanceId: this.instanceId }, 'liveness probe failed; restarting');
             await runtime.stop(saved.handle, Math.min(this.desired.gracePeriodMs, 5000));

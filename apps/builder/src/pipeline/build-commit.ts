@@ -2,6 +2,7 @@ import { copyFile, mkdir, mkdtemp, rm } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import {
   appJsonEnvDefaults,
+  appJsonReadinessPaths,
   planBuild,
   UnsupportedAppError,
   type BuildPlan,
@@ -9,6 +10,7 @@ import {
 } from '@nimbus/domain';
 import {
   PROCESS_TYPES_LABEL,
+  READINESS_PATHS_LABEL,
   buildImage,
   encodeProcessTypes,
   writeLayer,
@@ -148,13 +150,10 @@ export async function buildCommit(options: BuildCommitOptions): Promise<BuiltIma
     }
 
     log('-----> Writing image');
-    const image = await writeImage(
-      options,
-      work,
-      app,
-      plan,
-      facts.appJson ? appJsonEnvDefaults(facts.appJson) : {},
-    );
+    const image = await writeImage(options, work, app, plan, {
+      env: facts.appJson ? appJsonEnvDefaults(facts.appJson) : {},
+      readinessPaths: facts.appJson ? appJsonReadinessPaths(facts.appJson) : {},
+    });
     const types = Object.keys(plan.processes).join(', ');
     log(`-----> Process types: ${types}`);
     log(`-----> Image ${image.digest} (${formatSize(image.sizeBytes)})`);
@@ -181,7 +180,7 @@ async function writeImage(
   work: string,
   app: string,
   plan: BuildPlan,
-  envDefaults: Record<string, string>,
+  fromAppJson: { env: Record<string, string>; readinessPaths: Record<string, string> },
 ): Promise<BuiltImage> {
   const layers: LayerBlob[] = [];
   if (plan.stack === 'static') {
@@ -205,7 +204,7 @@ async function writeImage(
       createdBy: `nimbus build ${options.commit}`,
     }),
   );
-  const env = { ...envDefaults, ...IMAGE_ENV[plan.stack] };
+  const env = { ...fromAppJson.env, ...IMAGE_ENV[plan.stack] };
   const image = buildImage({
     layers,
     env,
@@ -214,6 +213,9 @@ async function writeImage(
       [PROCESS_TYPES_LABEL]: encodeProcessTypes(plan.processes),
       'org.opencontainers.image.revision': options.commit,
       'dev.nimbus.stack': plan.stack,
+      ...(Object.keys(fromAppJson.readinessPaths).length
+        ? { [READINESS_PATHS_LABEL]: JSON.stringify(fromAppJson.readinessPaths) }
+        : {}),
     },
     annotations: { 'org.opencontainers.image.revision': options.commit },
   });
