@@ -53,7 +53,7 @@ describe('running releases through failures', () => {
     await cluster.addAgent('node-b');
     work = await mkdtemp(join(tmpdir(), 'nimbus-failures-'));
     ({ ownerToken: token } = await cluster.seed('acme', {
-      prod: ['web', 'crashy', 'rolling', 'steady', 'spread', 'checked'],
+      prod: ['web', 'crashy', 'rolling', 'steady', 'spread', 'checked', 'drained'],
     }));
     await api().POST('/v1/tenants/{tenant}/namespaces/{namespace}/apps', {
       params: { path: { tenant: 'acme', namespace: 'prod' } },
@@ -208,5 +208,26 @@ describe('running releases through failures', () => {
     const [instance] = (await ps('checked')).instances;
     expect(instance).toMatchObject({ state: 'running', ready: false });
     expect((await cluster.get(cluster.hostOf('checked', 'prod', 'acme'))).status).toBe(503);
+  }, 60_000);
+
+  it('should move a drained node’s instances elsewhere, each replaced before it stops', async () => {
+    expect((await push('drained', webApp('drained'))).code).toBe(0);
+    await scale('drained', { replicas: 2 });
+    await cluster.until('two instances', async () => (await up('drained')).length === 2);
+    const [first] = await up('drained');
+    const node = first!.node!;
+    // As `nimbus nodes:drain` does; the orchestrator's resync picks it up.
+    await cluster.gateway.db.node.update({ where: { name: node }, data: { cordoned: true, draining: true } });
+    try {
+      await cluster.until('no instance left on the drained node', async () => {
+        const instances = await up('drained');
+        return instances.length === 2 && instances.every((instance) => instance.node !== node);
+      });
+    } finally {
+      await cluster.gateway.db.node.update({
+        where: { name: node },
+        data: { cordoned: false, draining: false },
+      });
+    }
   }, 60_000);
 });
