@@ -21,5 +21,10 @@ say "linting"
 npm run lint --silent
 say "type-checking tests"
 npx tsc -p tsconfig.spec.json
+# Whole-cluster tests run real fleets of processes against deadlines and leases: they get the
+# machine to themselves, one at a time, after everything else.
+CLUSTER_TESTS='test/cluster'
 say "testing"
-npx jest --ci "$@"
+npx jest --ci --testPathIgnorePatterns "$CLUSTER_TESTS" "$@"
+say "testing whole clusters, one at a time"
+npx jest --ci --runInBand --testPathPatterns "$CLUSTER_TESTS" "$@"

@@ -45,7 +45,7 @@ describe('running releases through failures', () => {
   beforeAll(async () => {
     cluster = await TestCluster.start({
       leaseDuration: '4s',
-      orchestratorEnv: { NIMBUS_PROGRESS_DEADLINE: '12s' },
+      orchestratorEnv: { NIMBUS_PROGRESS_DEADLINE: '20s' },
       gatewayEnv: { NIMBUS_PUSH_LAUNCH_WAIT: '20s' },
     });
     await cluster.addOrchestrator();
@@ -113,7 +113,7 @@ describe('running releases through failures', () => {
   it('should show a crashing app backing off in ps, with its node unharmed, and reject its push', async () => {
     const first = await push('crashy', CRASHING);
     expect(first.output).toMatch(
-      /remote: {2}! {5}v1 did not become ready within 12s: 1 instance Error \(exit 1\)/,
+      /remote: {2}! {5}v1 did not become ready within 20s: 1 instance Error \(exit 1\)/,
     );
     expect(first.output).toContain('[remote rejected] main -> main (pre-receive hook declined)');
     expect(first.code).not.toBe(0);
@@ -203,7 +203,7 @@ describe('running releases through failures', () => {
         "web: node -e \"require('http').createServer((q,s)=>{s.statusCode=q.url==='/ready'?500:200;s.end()}).listen(process.env.PORT)\"\n",
     });
     const pushed = await push('checked', NEVER_READY);
-    expect(pushed.output).toMatch(/v1 did not become ready within 12s: 1 instance running, not ready/);
+    expect(pushed.output).toMatch(/v1 did not become ready within 20s: 1 instance running, not ready/);
     expect(pushed.code).not.toBe(0);
     const [instance] = (await ps('checked')).instances;
     expect(instance).toMatchObject({ state: 'running', ready: false });

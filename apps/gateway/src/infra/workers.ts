@@ -11,7 +11,7 @@ const STABLE_AFTER_MS = 30_000;
  * all serve requests; a crashed worker is replaced with back-off. SIGTERM or SIGINT stops the
  * workers gracefully and exits once they all have.
  */
-export function superviseWorkers(count: number, logger: Logger): void {
+export function superviseWorkers(count: number, logger: Logger, name = 'gateway'): void {
   let stopping = false;
   const delays = new Map<number, number>();
 
@@ -34,7 +34,7 @@ export function superviseWorkers(count: number, logger: Logger): void {
   const stop = (signal: NodeJS.Signals): void => {
     if (stopping) return;
     stopping = true;
-    logger.info({ signal }, 'stopping gateway workers');
+    logger.info({ signal }, `stopping ${name} workers`);
     const workers = Object.values(cluster.workers ?? {}).filter((w): w is Worker => w !== undefined);
     let running = workers.length;
     if (running === 0) process.exit(0);
@@ -47,5 +47,5 @@ export function superviseWorkers(count: number, logger: Logger): void {
   process.on('SIGTERM', stop);
   process.on('SIGINT', stop);
   for (let slot = 0; slot < count; slot++) start(slot);
-  logger.info({ workers: count }, 'gateway workers started');
+  logger.info({ workers: count }, `${name} workers started`);
 }

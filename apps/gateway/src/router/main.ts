@@ -12,7 +12,7 @@ async function main(): Promise<void> {
   const logger = createLogger({ service: 'router', level: config.LOG_LEVEL });
   if (config.NIMBUS_ROUTER_WORKERS > 1 && cluster.isPrimary) {
     // The supervisor only restarts workers and serves the admin port; it routes nothing.
-    superviseWorkers(config.NIMBUS_ROUTER_WORKERS, logger);
+    superviseWorkers(config.NIMBUS_ROUTER_WORKERS, logger, 'router');
     const admin = await startWorkersAdmin({ port: config.NIMBUS_ROUTER_ADMIN_PORT, host: config.HOST });
     logger.info({ adminUrl: admin.url, workers: config.NIMBUS_ROUTER_WORKERS }, 'router supervisor started');
     return;

@@ -61,6 +61,8 @@ class Exchange extends EventEmitter {
   /** Whether the client sends a body: then the request is never sent twice. */
   hasBody = false;
   error: string | undefined = undefined;
+  /** WebSockets: the handshake's answer (an HTTP response's is on the response itself). */
+  status: number | undefined = undefined;
 
   constructor(
     readonly requestId: string,
@@ -74,11 +76,11 @@ class Exchange extends EventEmitter {
  * Sends app traffic to instances.
  *
  * Requests go through undici rather than http-proxy-3 (the maintained fork of http-proxy, still
- * used below for WebSockets): bench/router measured http-proxy-3 over `http.Agent` at ~170 µs of
- * CPU per proxied request against ~90 µs for undici's pool on this machine, the difference
- * between reaching and missing 60% of nginx's throughput. What that costs in hand-written code
- * is the header plumbing here (hop-by-hop headers, status and headers copied back); streaming,
- * keep-alive pools, connect/header/body timeouts stay undici's.
+ * used below for WebSockets): on the development machine, under the same load, http-proxy-3 over
+ * `http.Agent` took ~170 µs of CPU per proxied request and a bare undici pool ~90 µs, which
+ * decides how close a Node router gets to nginx (see bench/README.md). What that costs in
+ * hand-written code is the header plumbing here (hop-by-hop headers, status and headers copied
+ * back); streaming, keep-alive pools and connect/header/body timeouts stay undici's.
  *
  * Retries: a request goes to a second instance at most once, and only when it has no body (the
  * body stream is consumed by the first attempt) and nothing came back from the first: after a
@@ -102,9 +104,15 @@ export class ProxyHandler {
     this.wsProxy.on('proxyReqWs', (proxyRequest, request) => {
       const exchange = this.handshakes.get(request);
       if (!exchange) return;
-      const answered = () => this.answered(exchange);
-      proxyRequest.once('upgrade', answered);
-      proxyRequest.once('response', answered);
+      proxyRequest.once('upgrade', () => {
+        exchange.status = 101;
+        this.answered(exchange);
+      });
+      // The app refused the handshake: http-proxy-3 relays its answer.
+      proxyRequest.once('response', (answer: IncomingMessage) => {
+        exchange.status = answer.statusCode;
+        this.answered(exchange);
+      });
     });
     // Client sockets that fail mid-stream land here; the exchange's close handler accounts for them.
     this.wsProxy.on('error', (error) =>
@@ -139,14 +147,16 @@ export class ProxyHandler {
     this.handshakes.set(request, exchange);
     socket.once('close', () => {
       this.upgraded.delete(socket);
-      this.finish(request, exchange.responded ? 101 : 502, exchange);
+      this.finish(request, exchange.status ?? 502, exchange);
     });
+    const refuse = (problem: RouterProblem) => {
+      exchange.status = problem.status;
+      writeProblemToSocket(request, socket, problem, exchange.requestId);
+    };
     const problem = this.route(request, exchange);
-    if (problem) return writeProblemToSocket(request, socket, problem, exchange.requestId);
+    if (problem) return refuse(problem);
     const upstream = this.options.balancer.pick(exchange.route as AppRoute);
-    if (!upstream) {
-      return writeProblemToSocket(request, socket, problems.noInstances(exchange.host), exchange.requestId);
-    }
+    if (!upstream) return refuse(problems.noInstances(exchange.host));
     this.upgraded.add(socket);
     stripHopByHop(request.headers, ['connection', 'upgrade']);
     setForwardingHeaders(request, exchange.requestId);
@@ -156,9 +166,7 @@ export class ProxyHandler {
     this.wsProxy.ws(request, socket, head, { target: upstream.target, agent: false }, (error) => {
       this.release(exchange);
       exchange.error = errorCode(error);
-      if (!exchange.responded && !socket.destroyed) {
-        writeProblemToSocket(request, socket, problems.badGateway(exchange.host), exchange.requestId);
-      }
+      if (!exchange.responded && !socket.destroyed) refuse(problems.badGateway(exchange.host));
     });
   };
 

@@ -28,7 +28,7 @@ export const routerConfigSchema = z.object({
   NIMBUS_ROUTER_BALANCE: z.enum(BALANCE_STRATEGIES).default('least-connections'),
   /** A connection to an instance not established in this time counts as refused (and is retried). */
   NIMBUS_ROUTER_CONNECT_TIMEOUT: durationFromEnv('5s'),
-  /** An upstream connection silent this long (no response, or a stalled one) ends with 504. */
+  /** No response headers in this time: 504. A response body stalled this long: connection cut. */
   NIMBUS_ROUTER_UPSTREAM_TIMEOUT: durationFromEnv('60s'),
   /** Keep-alive connections to one instance, per router process; requests beyond wait for one. */
   NIMBUS_ROUTER_UPSTREAM_MAX_SOCKETS: z.coerce.number().int().min(1).max(10_000).default(256),

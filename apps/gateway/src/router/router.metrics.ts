@@ -60,6 +60,8 @@ export class RouterMetrics {
       name: 'nimbus_router_routes',
       help: 'App hosts in the endpoint table',
       registers: [this.registry],
+      // Every worker holds the whole table: summed over workers it would count each app N times.
+      aggregator: 'max',
       collect() {
         this.set(sources.routeCount());
       },
