@@ -46,7 +46,7 @@ describe('running releases through failures', () => {
     cluster = await TestCluster.start({
       leaseDuration: '4s',
       orchestratorEnv: { NIMBUS_PROGRESS_DEADLINE: '20s' },
-      gatewayEnv: { NIMBUS_PUSH_LAUNCH_WAIT: '20s' },
+      gatewayEnv: { NIMBUS_PUSH_LAUNCH_WAIT: '40s' },
     });
     await cluster.addOrchestrator();
     await cluster.addAgent('node-a');
