@@ -4,6 +4,7 @@ import {
   booleanFromEnv,
   durationFromEnv,
   loadConfig,
+  logLevelEnv,
   pathFromEnv,
   portFromEnv,
   urlFromEnv,
@@ -96,7 +97,7 @@ export const agentConfigSchema = z.object({
    * outlive their agent. The single-machine platform turns it on, so Ctrl-C stops everything.
    */
   NIMBUS_AGENT_STOP_INSTANCES_ON_EXIT: booleanFromEnv().default(false),
-  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace']).default('info'),
+  ...logLevelEnv,
 });
 
 export type AgentConfig = z.infer<typeof agentConfigSchema>;

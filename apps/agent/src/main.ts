@@ -2,7 +2,7 @@ import { join } from 'node:path';
 import { ConfigError } from '@nimbus/config';
 import { createLogger } from '@nimbus/logging';
 import { containerSupport } from '@nimbus/sandbox';
-import { startHealthServer } from '@nimbus/service';
+import { onShutdown, runService, startHealthServer } from '@nimbus/service';
 import { Registry, collectDefaultMetrics } from 'prom-client';
 import { loadAgentConfig, type AgentConfig } from './agent.config';
 import { ControlPlane } from './control/control-plane';
@@ -90,10 +90,7 @@ async function main(): Promise<void> {
   });
   logger.info({ url: health.url, node: node.name, runtimes: [...runtimes.keys()] }, 'agent ready');
 
-  let stopping = false;
-  const stop = async (signal: string) => {
-    if (stopping) return;
-    stopping = true;
+  onShutdown(async (signal) => {
     const stopInstances = config.NIMBUS_AGENT_STOP_INSTANCES_ON_EXIT;
     logger.info(
       { signal, stopInstances },
@@ -101,19 +98,7 @@ async function main(): Promise<void> {
     );
     await agent.stop({ stopInstances });
     await health.close();
-    process.exit(0);
-  };
-  process.on('SIGTERM', () => void stop('SIGTERM'));
-  process.on('SIGINT', () => void stop('SIGINT'));
+  });
 }
 
-main().catch((error: unknown) => {
-  const message =
-    error instanceof ConfigError
-      ? error.message
-      : error instanceof Error
-        ? (error.stack ?? error.message)
-        : String(error);
-  process.stderr.write(`error: agent failed to start: ${message}\n`);
-  process.exit(1);
-});
+runService('agent', main);

@@ -2,12 +2,15 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { z } from 'zod';
 import {
+  databaseEnv,
   durationFromEnv,
   listFromEnv,
   loadConfig,
+  logLevelEnv,
   parsedFromEnv,
   pathFromEnv,
   portFromEnv,
+  redisEnv,
   urlFromEnv,
 } from '@nimbus/config';
 import { parseMasterKey } from '@nimbus/crypto';
@@ -16,9 +19,8 @@ export const builderConfigSchema = z.object({
   /** Port of /healthz, /readyz and /metrics. */
   PORT: portFromEnv().default(8081),
   HOST: z.string().default('127.0.0.1'),
-  DATABASE_URL: urlFromEnv('postgresql:', 'postgres:'),
-  REDIS_URL: urlFromEnv('redis:', 'rediss:'),
-  NIMBUS_REDIS_PREFIX: z.string().default('nimbus:'),
+  ...databaseEnv,
+  ...redisEnv,
   /** Opens the tenants' secrets for the release phase and seals each release's environment. */
   NIMBUS_MASTER_KEY: parsedFromEnv(parseMasterKey),
   NIMBUS_MASTER_KEY_PREVIOUS: listFromEnv(parseMasterKey),
@@ -54,7 +56,7 @@ export const builderConfigSchema = z.object({
   NIMBUS_BUILD_RESYNC: durationFromEnv('15s'),
   /** Times a build is started before an interrupted build is marked failed. */
   NIMBUS_BUILD_MAX_ATTEMPTS: z.coerce.number().int().min(1).max(10).default(2),
-  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace']).default('info'),
+  ...logLevelEnv,
 });
 
 export type BuilderConfig = z.infer<typeof builderConfigSchema>;

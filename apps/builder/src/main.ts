@@ -5,7 +5,7 @@ import { createPrismaClient } from '@nimbus/db';
 import { createLogger } from '@nimbus/logging';
 import { BuildOutputStream, createBuildQueue, createBuildWorker } from '@nimbus/queue';
 import { ReleaseCutter } from '@nimbus/releases';
-import { startHealthServer } from '@nimbus/service';
+import { onShutdown, runService, startHealthServer } from '@nimbus/service';
 import { Redis } from 'ioredis';
 import { join } from 'node:path';
 import { containerSupport } from '@nimbus/sandbox';
@@ -85,10 +85,7 @@ async function main(): Promise<void> {
     'builder ready',
   );
 
-  let stopping = false;
-  const stop = async (signal: string) => {
-    if (stopping) return;
-    stopping = true;
+  onShutdown(async (signal) => {
     logger.info({ signal }, 'builder stopping: finishing running builds');
     stranded.stop();
     // Waits for running builds; a second signal or the platform's kill cuts them short, and
@@ -97,19 +94,7 @@ async function main(): Promise<void> {
     await Promise.allSettled([queue.close(), health.close(), prisma.$disconnect()]);
     redis.disconnect();
     logger.info('builder stopped');
-    process.exit(0);
-  };
-  process.on('SIGTERM', () => void stop('SIGTERM'));
-  process.on('SIGINT', () => void stop('SIGINT'));
+  });
 }
 
-main().catch((error: unknown) => {
-  const message =
-    error instanceof ConfigError
-      ? error.message
-      : error instanceof Error
-        ? (error.stack ?? error.message)
-        : String(error);
-  process.stderr.write(`error: builder failed to start: ${message}\n`);
-  process.exit(1);
-});
+runService('builder', main);

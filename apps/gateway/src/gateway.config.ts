@@ -1,23 +1,23 @@
 import { z } from 'zod';
 import {
   booleanFromEnv,
+  databaseEnv,
   durationFromEnv,
   listFromEnv,
   loadConfig,
+  logLevelEnv,
   parsedFromEnv,
   pathFromEnv,
   portFromEnv,
-  urlFromEnv,
+  redisEnv,
 } from '@nimbus/config';
 import { parseMasterKey } from '@nimbus/crypto';
 
 export const gatewayConfigSchema = z.object({
   PORT: portFromEnv().default(8080),
   HOST: z.string().default('127.0.0.1'),
-  DATABASE_URL: urlFromEnv('postgresql:', 'postgres:'),
-  REDIS_URL: urlFromEnv('redis:', 'rediss:'),
-  /** Prefix of every Redis key this gateway writes, so several platforms can share one Redis. */
-  NIMBUS_REDIS_PREFIX: z.string().default('nimbus:'),
+  ...databaseEnv,
+  ...redisEnv,
   NIMBUS_MASTER_KEY: parsedFromEnv(parseMasterKey),
   /** Comma-separated keys being rotated out: still unwrap, never wrap. */
   NIMBUS_MASTER_KEY_PREVIOUS: listFromEnv(parseMasterKey),
@@ -67,7 +67,7 @@ export const gatewayConfigSchema = z.object({
   NIMBUS_NODE_LEASE_DURATION: durationFromEnv('10s'),
   /** Between SIGTERM and SIGKILL when an instance is stopped. */
   NIMBUS_STOP_GRACE_PERIOD: durationFromEnv('30s'),
-  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace']).default('info'),
+  ...logLevelEnv,
 });
 
 export type GatewayConfig = z.infer<typeof gatewayConfigSchema>;

@@ -1,6 +1,6 @@
 import cluster from 'node:cluster';
 import { createLogger } from '@nimbus/logging';
-import { ConfigError } from '@nimbus/config';
+import { runService } from '@nimbus/service';
 import { createGatewayApp } from './create-app';
 import { loadGatewayConfig } from './gateway.config';
 import { superviseWorkers } from './infra/workers';
@@ -19,13 +19,4 @@ async function main(): Promise<void> {
   logger.info({ url: `http://${config.HOST}:${port}` }, 'gateway listening');
 }
 
-main().catch((error: unknown) => {
-  const message =
-    error instanceof ConfigError
-      ? error.message
-      : error instanceof Error
-        ? (error.stack ?? error.message)
-        : String(error);
-  process.stderr.write(`error: gateway failed to start: ${message}\n`);
-  process.exit(1);
-});
+runService('gateway', main);

@@ -1,8 +1,7 @@
 import { Redis } from 'ioredis';
-import { ConfigError } from '@nimbus/config';
 import { createPrismaClient } from '@nimbus/db';
 import { createLogger } from '@nimbus/logging';
-import { startHealthServer } from '@nimbus/service';
+import { onShutdown, runService, startHealthServer } from '@nimbus/service';
 import { OrchestratorMetrics } from './metrics';
 import { loadOrchestratorConfig } from './orchestrator.config';
 import { Orchestrator } from './orchestrator';
@@ -24,27 +23,12 @@ async function main(): Promise<void> {
   });
   logger.info({ url: health.url, id: config.NIMBUS_ORCHESTRATOR_ID }, 'orchestrator ready');
 
-  let stopping = false;
-  const stop = async (signal: string) => {
-    if (stopping) return;
-    stopping = true;
+  onShutdown(async (signal) => {
     logger.info({ signal }, 'orchestrator stopping');
     await orchestrator.stop();
     await Promise.allSettled([health.close(), prisma.$disconnect()]);
     redis.disconnect();
-    process.exit(0);
-  };
-  process.on('SIGTERM', () => void stop('SIGTERM'));
-  process.on('SIGINT', () => void stop('SIGINT'));
+  });
 }
 
-main().catch((error: unknown) => {
-  const message =
-    error instanceof ConfigError
-      ? error.message
-      : error instanceof Error
-        ? (error.stack ?? error.message)
-        : String(error);
-  process.stderr.write(`error: orchestrator failed to start: ${message}\n`);
-  process.exit(1);
-});
+runService('orchestrator', main);

@@ -1,14 +1,13 @@
 import { hostname } from 'node:os';
 import { z } from 'zod';
-import { durationFromEnv, loadConfig, portFromEnv, urlFromEnv } from '@nimbus/config';
+import { databaseEnv, durationFromEnv, loadConfig, logLevelEnv, portFromEnv, redisEnv } from '@nimbus/config';
 
 export const orchestratorConfigSchema = z.object({
   /** Port of /healthz, /readyz and /metrics. */
   PORT: portFromEnv().default(8082),
   HOST: z.string().default('127.0.0.1'),
-  DATABASE_URL: urlFromEnv('postgresql:', 'postgres:'),
-  REDIS_URL: urlFromEnv('redis:', 'rediss:'),
-  NIMBUS_REDIS_PREFIX: z.string().default('nimbus:'),
+  ...databaseEnv,
+  ...redisEnv,
   /** Apps answer at APP.NAMESPACE.TENANT.NIMBUS_DOMAIN: the router's table is keyed by it. */
   NIMBUS_DOMAIN: z.string().default('localhost'),
   /** This orchestrator's name in the leader lease. */
@@ -25,7 +24,7 @@ export const orchestratorConfigSchema = z.object({
   NIMBUS_DRAIN_DELAY: durationFromEnv('2s'),
   /** Settled instances (stopped, finished one-offs) are forgotten after this. */
   NIMBUS_INSTANCE_RETENTION: durationFromEnv('1h'),
-  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace']).default('info'),
+  ...logLevelEnv,
 });
 
 export type OrchestratorConfig = z.infer<typeof orchestratorConfigSchema>;

@@ -8,3 +8,4 @@ export {
   portFromEnv,
   urlFromEnv,
 } from './env-types';
+export { databaseEnv, logLevelEnv, redisEnv } from './shared-env';

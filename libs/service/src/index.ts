@@ -1,2 +1,3 @@
 export { startHealthServer } from './health-server';
 export type { HealthServer, HealthServerOptions } from './health-server';
+export { onShutdown, runService } from './run-service';

@@ -34,7 +34,8 @@ export async function startNodeProcess(options: NodeProcessOptions): Promise<Nod
     const seen = output.length;
     const deadline = Date.now() + (options.startTimeoutMs ?? 20_000);
     while (Date.now() < deadline) {
-      if (child.exitCode !== null) throw new Error(`${options.script} exited (${child.exitCode}):\n${output}`);
+      if (child.exitCode !== null)
+        throw new Error(`${options.script} exited (${child.exitCode}):\n${output}`);
       if (output.slice(seen).includes(`"msg":"${options.readyMessage}"`)) return;
       await new Promise((done) => setTimeout(done, 50));
     }

@@ -1,5 +1,5 @@
 import cluster from 'node:cluster';
-import { ConfigError } from '@nimbus/config';
+import { onShutdown, runService } from '@nimbus/service';
 import { createLogger } from '@nimbus/logging';
 import { superviseWorkers } from '../infra/workers';
 import { loadRouterConfig } from './router.config';
@@ -18,27 +18,10 @@ async function main(): Promise<void> {
     return;
   }
   const router = await startRouter(config, logger);
-  const stop = (signal: NodeJS.Signals) => {
+  onShutdown(async (signal) => {
     logger.info({ signal }, 'router stopping');
-    void router.close().then(
-      () => process.exit(0),
-      (error: unknown) => {
-        logger.error({ err: error instanceof Error ? error.message : String(error) }, 'router: unclean stop');
-        process.exit(1);
-      },
-    );
-  };
-  process.once('SIGTERM', stop);
-  process.once('SIGINT', stop);
+    await router.close();
+  });
 }
 
-main().catch((error: unknown) => {
-  const message =
-    error instanceof ConfigError
-      ? error.message
-      : error instanceof Error
-        ? (error.stack ?? error.message)
-        : String(error);
-  process.stderr.write(`error: router failed to start: ${message}\n`);
-  process.exit(1);
-});
+runService('router', main);

@@ -1,5 +1,12 @@
 import { z } from 'zod';
-import { booleanFromEnv, durationFromEnv, loadConfig, portFromEnv, urlFromEnv } from '@nimbus/config';
+import {
+  booleanFromEnv,
+  durationFromEnv,
+  loadConfig,
+  logLevelEnv,
+  portFromEnv,
+  redisEnv,
+} from '@nimbus/config';
 
 export const BALANCE_STRATEGIES = ['least-connections', 'round-robin'] as const;
 export type BalanceStrategy = (typeof BALANCE_STRATEGIES)[number];
@@ -13,8 +20,7 @@ export const routerConfigSchema = z.object({
    */
   NIMBUS_ROUTER_ADMIN_PORT: portFromEnv().default(8001),
   HOST: z.string().default('127.0.0.1'),
-  REDIS_URL: urlFromEnv('redis:', 'rediss:'),
-  NIMBUS_REDIS_PREFIX: z.string().default('nimbus:'),
+  ...redisEnv,
   NIMBUS_DOMAIN: z
     .string()
     .regex(/^[a-z0-9]([a-z0-9.-]*[a-z0-9])?$/, 'must be a DNS name such as localhost or apps.example.com')
@@ -36,7 +42,7 @@ export const routerConfigSchema = z.object({
   NIMBUS_ROUTER_DRAIN_TIMEOUT: durationFromEnv('10s'),
   /** Processes serving the one port (node:cluster); more than one uses more of the machine's cores. */
   NIMBUS_ROUTER_WORKERS: z.coerce.number().int().min(1).max(64).default(1),
-  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace']).default('info'),
+  ...logLevelEnv,
 });
 
 export type RouterConfig = z.infer<typeof routerConfigSchema>;
