@@ -30,8 +30,10 @@ export interface SavedInstance {
   startedAt: number;
 }
 
-/** How often a running instance is looked at (exit, readiness). */
+/** How often a running instance is looked at (exit, liveness). */
 const TICK_MS = 500;
+/** How often a starting instance is probed: readiness is what a rollout waits for. */
+const READINESS_TICK_MS = 100;
 /** An instance that ran this long before exiting is not crash-looping: its back-off starts over. */
 const BACKOFF_RESET_MS = 10 * 60_000;
 /** How often usage is reported while nothing else changes. */
@@ -243,7 +245,8 @@ export class InstanceSupervisor {
         }
       }
       await this.reportUsage(runtime, saved);
-      await this.sleep(TICK_MS);
+      const waitingForReady = this.desired.kind === 'service' && !this.status.ready;
+      await this.sleep(waitingForReady ? READINESS_TICK_MS : TICK_MS);
     }
     return 'stopped';
   }
