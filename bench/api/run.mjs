@@ -6,13 +6,22 @@ import { setMaxListeners } from 'node:events';
 import { closeSync, existsSync, mkdirSync, openSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import http from 'node:http';
 import { createRequire } from 'node:module';
-import net from 'node:net';
 import os from 'node:os';
 import { join } from 'node:path';
 import { monitorEventLoopDelay, performance } from 'node:perf_hooks';
 import { clearTimeout, setTimeout } from 'node:timers';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
+import { describe, runBench } from '../lib/lifecycle.mjs';
+import { busyLine, machine, machineBusyPercent, percentile, processCpu } from '../lib/measure.mjs';
+import {
+  DATABASE_SERVER_URL,
+  REDIS_URL,
+  deleteRedisKeys,
+  dropDatabase,
+  freePort,
+} from '../lib/resources.mjs';
+import { formatTable } from '../lib/table.mjs';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const GATEWAY_MAIN = join(ROOT, 'apps/gateway/dist/main.js');
@@ -23,8 +32,6 @@ if (![GATEWAY_MAIN, join(ROOT, 'libs/testing/dist/index.js')].every((file) => ex
 const require = createRequire(import.meta.url);
 const { applyMigrations, createPrismaClient, ensureDatabase } = require('@nimbus/db');
 const { createApiToken, createUser } = require('@nimbus/testing');
-const { Client } = require('pg');
-const { Redis } = require('ioredis');
 
 const PROFILER = new URL('./cpu-profile.mjs', import.meta.url).href;
 const HOST = '127.0.0.1';
@@ -61,11 +68,9 @@ if (unknown.length) {
 const out = asJson ? process.stderr : process.stdout;
 const say = (line = '') => out.write(`${line}\n`);
 
-const serverUrl = process.env.BENCH_DATABASE_URL ?? 'postgresql://postgres@127.0.0.1:5432/postgres';
-const redisUrl = process.env.BENCH_REDIS_URL ?? 'redis://127.0.0.1:6379';
 const runId = randomBytes(6).toString('hex');
 const dbName = `nimbus_bench_${runId}`;
-const dbUrl = Object.assign(new URL(serverUrl), { pathname: `/${dbName}` }).toString();
+const dbUrl = Object.assign(new URL(DATABASE_SERVER_URL), { pathname: `/${dbName}` }).toString();
 const redisPrefix = `nimbus-bench:${runId}:`;
 const logPath = join(os.tmpdir(), `nimbus-bench-${runId}.log`);
 const profilePath = profileDir && join(profileDir, `gateway-${runId}.cpuprofile`);
@@ -102,22 +107,6 @@ async function api(port, token, method, path, body) {
   return response;
 }
 
-function freePort() {
-  return new Promise((resolve, reject) => {
-    const server = net.createServer().on('error', reject);
-    server.listen(0, HOST, () => {
-      const { port } = server.address();
-      server.close(() => resolve(port));
-    });
-  });
-}
-
-/** utime + stime of one process, all threads, in seconds (USER_HZ is 100 on Linux), and its parent. */
-function processCpu(pid) {
-  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
-  return { ppid: Number(fields[1]), seconds: (Number(fields[11]) + Number(fields[12])) / 100 };
-}
-
 /** CPU seconds the gateway and its worker processes have used (Linux only; NaN elsewhere). */
 function gatewayCpuSeconds() {
   try {
@@ -136,24 +125,8 @@ function gatewayCpuSeconds() {
   }
 }
 
-/** Percent of all CPUs busy over the next second: other work on the machine skews every figure. */
-async function machineBusyPercent() {
-  const sample = () => {
-    try {
-      const ticks = readFileSync('/proc/stat', 'utf8').split('\n')[0].split(/\s+/).slice(1).map(Number);
-      return { idle: ticks[3] + ticks[4], total: ticks.reduce((sum, tick) => sum + tick, 0) };
-    } catch {
-      return { idle: NaN, total: NaN };
-    }
-  };
-  const before = sample();
-  await sleep(1000);
-  const after = sample();
-  return Math.round(100 - (100 * (after.idle - before.idle)) / (after.total - before.total));
-}
-
 async function startGateway() {
-  const port = await freePort();
+  const port = await freePort(HOST);
   if (stopLoad.signal.aborted) throw new Error('interrupted');
   const stdout = openSync(logPath, 'w');
   gateway = spawn(process.execPath, [...(profilePath ? ['--import', PROFILER] : []), GATEWAY_MAIN], {
@@ -167,7 +140,7 @@ async function startGateway() {
       PORT: String(port),
       HOST,
       DATABASE_URL: dbUrl,
-      REDIS_URL: redisUrl,
+      REDIS_URL,
       NIMBUS_REDIS_PREFIX: redisPrefix,
       NIMBUS_MASTER_KEY: randomBytes(32).toString('base64'),
       NIMBUS_RATE_LIMIT_PER_MINUTE: String(RATE_LIMIT_PER_MINUTE),
@@ -217,8 +190,7 @@ async function seed(port) {
 
 function summarise({ latencies, non2xx, errors, abandoned }, seconds, cpuSeconds, ownCpuSeconds) {
   const sorted = Float64Array.from(latencies).sort();
-  const at = (p) =>
-    sorted.length ? sorted[Math.min(sorted.length - 1, Math.ceil(p * sorted.length) - 1)] : NaN;
+  const at = (p) => percentile(sorted, p);
   const round = (value, digits = 2) => +value.toFixed(digits);
   return {
     requests: latencies.length + errors,
@@ -316,31 +288,6 @@ async function stopGateway() {
   return `pid ${gateway.pid} stopped`;
 }
 
-async function dropDatabase() {
-  const client = new Client({ connectionString: serverUrl });
-  await client.connect();
-  try {
-    await client.query(`DROP DATABASE IF EXISTS "${dbName}" WITH (FORCE)`);
-  } finally {
-    await client.end();
-  }
-  return 'dropped';
-}
-
-async function deleteRedisKeys() {
-  const redis = new Redis(redisUrl, { lazyConnect: true, maxRetriesPerRequest: 1 });
-  await redis.connect();
-  let deleted = 0;
-  try {
-    for await (const keys of redis.scanStream({ match: `${redisPrefix}*`, count: 500 })) {
-      if (keys.length) deleted += await redis.del(...keys);
-    }
-  } finally {
-    redis.disconnect();
-  }
-  return `${deleted} deleted`;
-}
-
 let cleaning;
 /** Idempotent; every step runs even when an earlier one failed. */
 function cleanup() {
@@ -348,8 +295,8 @@ function cleanup() {
     stopLoad.abort();
     const steps = {
       gateway: stopGateway,
-      database: dropDatabase,
-      'redis keys': deleteRedisKeys,
+      database: () => dropDatabase(DATABASE_SERVER_URL, dbName),
+      'redis keys': () => deleteRedisKeys(REDIS_URL, redisPrefix),
       'access log': () => (rmSync(logPath, { force: true }), 'removed'),
     };
     const report = {};
@@ -364,11 +311,6 @@ function cleanup() {
   })();
   return cleaning;
 }
-
-const describe = (report) =>
-  Object.entries(report)
-    .map(([step, result]) => `${step} ${result}`)
-    .join('; ');
 
 const COLUMNS = {
   rps: 'req/s',
@@ -389,28 +331,11 @@ function table(fixed, max) {
     [`fixed rate, ${FIXED_S} s`, `${RATE}/s`, ...keys.map((key) => fixed[key])],
     [`unthrottled, ${UNTHROTTLED_S} s`, 'max', ...keys.map((key) => max[key])],
   ];
-  const widths = rows[0].map((_, column) => Math.max(...rows.map((row) => String(row[column]).length)));
-  return rows.map((row) =>
-    row
-      .map((cell, column) =>
-        column ? String(cell).padStart(widths[column]) : String(cell).padEnd(widths[0]),
-      )
-      .join('  '),
-  );
+  return formatTable(rows);
 }
 
 async function main() {
   const began = performance.now();
-  for (const [signal, code] of [
-    ['SIGINT', 130],
-    ['SIGTERM', 143],
-  ]) {
-    process.once(signal, async () => {
-      process.stderr.write(`${signal}: cleaning up\n`);
-      process.stderr.write(`cleanup: ${describe(await cleanup())}\n`);
-      process.exit(code);
-    });
-  }
   if (profileDir) mkdirSync(profileDir, { recursive: true });
   const busyBefore = await machineBusyPercent();
 
@@ -443,9 +368,7 @@ async function main() {
     endpoint: `GET ${path}`,
     apps: APP_COUNT,
     connections: CONNECTIONS,
-    node: process.version,
-    cpus: os.availableParallelism(),
-    cpuModel: os.cpus()[0]?.model ?? 'unknown',
+    ...machine(),
     machineBusyPercentBefore: busyBefore,
     gateway: {
       accessLog: true,
@@ -473,7 +396,7 @@ async function main() {
   say(
     `node ${results.node}, ${results.cpus} CPUs (${results.cpuModel}), shared by gateway, load generator, PostgreSQL and Redis`,
   );
-  say(`CPU busy in the second before the run: ${busyBefore}% (anything but a few percent skews the figures)`);
+  say(busyLine(busyBefore));
   say(
     `gateway: ${WORKERS} process(es), access log ON (${accessLogLines} request lines, to a temp file), LOG_LEVEL=info, DB pool ${DB_POOL_SIZE} each, rate limiter ON`,
   );
@@ -501,14 +424,4 @@ async function main() {
   if (asJson) process.stdout.write(`${JSON.stringify(results, null, 2)}\n`);
 }
 
-main()
-  .catch((error) => {
-    process.stderr.write(`bench failed: ${error.stack ?? error}\n`);
-    process.exitCode = 1;
-  })
-  .then(cleanup)
-  .then((report) => {
-    const failed = Object.entries(report).filter(([, result]) => String(result).startsWith('FAILED'));
-    for (const [step, result] of failed) process.stderr.write(`cleanup: ${step} ${result}\n`);
-    if (failed.length) process.exitCode = 1;
-  });
+runBench(main, { cleanup });

@@ -1,5 +1,6 @@
 // The app every figure is measured on: Node.js, one npm dependency (`ms`) pinned by a lockfile.
 // The lockfile is written here rather than by `npm install`, so the app is the same on every run.
+// bench/serving deploys the same app with a server.js of its own (see `createAppRepository`).
 import { execFileSync } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -28,6 +29,7 @@ const PACKAGE_LOCK = {
   },
 };
 
+/** bench/build's server.js: `label` in a comment, so each commit changes the source and nothing else. */
 const server = (label) =>
   `// ${label}\nconst ms = require('ms');\n` +
   "require('http').createServer((q, s) => s.end(ms(60000))).listen(process.env.PORT);\n";
@@ -61,20 +63,26 @@ export function gitEnv() {
   };
 }
 
-/** A new repository at `dir` holding the app in one commit on main; returns the commit. */
-export function createAppRepository(dir) {
+/**
+ * A new repository at `dir` holding the app in one commit on main, with `serverJs` as its
+ * server.js and `message` as the commit's (by default bench/build's, 'initial'); returns the commit.
+ */
+export function createAppRepository(dir, { serverJs = server('initial'), message = 'initial' } = {}) {
   git(process.cwd(), 'init', '-q', dir);
   writeFileSync(join(dir, 'package.json'), `${JSON.stringify(PACKAGE_JSON, null, 2)}\n`);
   writeFileSync(join(dir, 'package-lock.json'), `${JSON.stringify(PACKAGE_LOCK, null, 2)}\n`);
-  writeFileSync(join(dir, 'server.js'), server('initial'));
+  writeFileSync(join(dir, 'server.js'), serverJs);
   git(dir, 'add', '.');
-  git(dir, 'commit', '-qm', 'initial');
+  git(dir, 'commit', '-qm', message);
   return git(dir, 'rev-parse', 'HEAD');
 }
 
-/** Commits a change to server.js only (the lockfile stays as it was); returns the commit. */
-export function commitSourceChange(dir, label) {
-  writeFileSync(join(dir, 'server.js'), server(label));
+/**
+ * Commits a change to server.js only, so the lockfile stays as it was (by default bench/build's
+ * server.js marked with `label`); `label` is the commit message. Returns the commit.
+ */
+export function commitSourceChange(dir, label, serverJs = server(label)) {
+  writeFileSync(join(dir, 'server.js'), serverJs);
   git(dir, 'commit', '-qam', label);
   return git(dir, 'rev-parse', 'HEAD');
 }

@@ -1,14 +1,16 @@
 // A platform of its own for the bench: a database, a Redis prefix, a real gateway process and
-// real builder processes, all on loopback, all removed again by `cleanup`.
+// real builder processes, all on loopback, all removed again by `cleanup`; and the temp dir and
+// cleanup of a whole run on one (bench/build's, and bench/serving's on its subclass).
 /* global fetch, AbortSignal */
 import { randomBytes } from 'node:crypto';
-import { mkdirSync, readFileSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import net from 'node:net';
+import os from 'node:os';
 import { join } from 'node:path';
-import { clearTimeout, setTimeout } from 'node:timers';
 import { fileURLToPath } from 'node:url';
-import { startService } from './processes.mjs';
+import { withTimeout } from '../lib/lifecycle.mjs';
+import { deleteRedisKeys, dropDatabase, freePort } from '../lib/resources.mjs';
+import { descendants, killSnapshot, startService } from './processes.mjs';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const GATEWAY_MAIN = join(ROOT, 'apps/gateway/dist/main.js');
@@ -20,18 +22,6 @@ const STEP_TIMEOUT_MS = 30_000;
 const require = createRequire(import.meta.url);
 const { applyMigrations, createPrismaClient, ensureDatabase } = require('@nimbus/db');
 const { createApiToken, createUser } = require('@nimbus/testing');
-const { Client } = require('pg');
-const { Redis } = require('ioredis');
-
-function freePort() {
-  return new Promise((resolve, reject) => {
-    const server = net.createServer().on('error', reject);
-    server.listen(0, HOST, () => {
-      const { port } = server.address();
-      server.close(() => resolve(port));
-    });
-  });
-}
 
 export class Platform {
   /** Services running, in start order. */
@@ -69,7 +59,7 @@ export class Platform {
   }
 
   async startGateway() {
-    const port = await freePort();
+    const port = await freePort(HOST);
     const home = join(this.root, 'gateway-home');
     mkdirSync(home, { recursive: true });
     this.url = `http://${HOST}:${port}`;
@@ -148,7 +138,7 @@ export class Platform {
   /** A builder with directories of its own under `name`: its caches start empty. */
   async startBuilder(name) {
     const dir = join(this.root, name);
-    const port = await freePort();
+    const port = await freePort(HOST);
     mkdirSync(join(dir, 'home'), { recursive: true });
     mkdirSync(join(dir, 'tmp'));
     const env = {
@@ -188,6 +178,12 @@ export class Platform {
     };
   }
 
+  /** The end of each service's log, on stderr: what the report of a failed run needs. */
+  writeLogTails() {
+    for (const service of this.services)
+      process.stderr.write(`--- end of the ${service.name} log ---\n${service.tail()}\n`);
+  }
+
   /** Keeps a service for `cleanup`; one started while the platform closes is stopped at once. */
   register(service) {
     if (this.closing) {
@@ -201,35 +197,7 @@ export class Platform {
     if (!this.creatingDatabase) return 'not created';
     // Dropping it while it is being created would leave it behind.
     await this.creatingDatabase.catch(() => undefined);
-    const client = new Client({ connectionString: this.serverUrl });
-    await client.connect();
-    try {
-      await client.query(`DROP DATABASE IF EXISTS "${this.dbName}" WITH (FORCE)`);
-    } finally {
-      await client.end();
-    }
-    return 'dropped';
-  }
-
-  async deleteRedisKeys() {
-    // One attempt: an unreachable Redis must fail this step, not hold up the rest of the cleanup.
-    const redis = new Redis(this.redisUrl, {
-      lazyConnect: true,
-      maxRetriesPerRequest: 1,
-      connectTimeout: 5000,
-      retryStrategy: () => null,
-    });
-    redis.on('error', () => undefined); // the failed command reports it
-    await redis.connect();
-    let deleted = 0;
-    try {
-      for await (const keys of redis.scanStream({ match: `${this.redisPrefix}*`, count: 500 })) {
-        if (keys.length) deleted += await redis.del(...keys);
-      }
-    } finally {
-      redis.disconnect();
-    }
-    return `${deleted} deleted`;
+    return dropDatabase(this.serverUrl, this.dbName);
   }
 
   /** Builders, then the gateway, then the database and Redis keys; every step runs whatever failed before. */
@@ -240,26 +208,60 @@ export class Platform {
       .map((service) => [service.name, () => service.stop()])
       .concat([
         ['database', () => this.dropDatabase()],
-        ['redis keys', () => this.deleteRedisKeys()],
+        // Fails fast: an unreachable Redis must fail this step, not hold up the rest of the cleanup.
+        ['redis keys', () => deleteRedisKeys(this.redisUrl, this.redisPrefix, { failFast: true })],
       ]);
     const report = {};
     for (const [name, step] of steps) {
-      let timer;
-      const timeout = new Promise((_, reject) => {
-        timer = setTimeout(
-          () => reject(new Error(`no end after ${STEP_TIMEOUT_MS / 1000} s`)),
-          STEP_TIMEOUT_MS,
-        );
-      });
       try {
-        report[name] = await Promise.race([step(), timeout]);
+        report[name] = await withTimeout(step(), STEP_TIMEOUT_MS);
       } catch (error) {
         report[name] = `FAILED: ${error.message}`;
-      } finally {
-        clearTimeout(timer);
       }
     }
     this.services = [];
     return report;
   }
+}
+
+/**
+ * A new temp dir for a run (`nimbus-bench-NAME-…`), made this process's TMPDIR too: runc's state
+ * and bundles (of the sandbox probe and of in-process builds) land in it, so they go with the rest
+ * even when a build is cut short. `giveUp` removes it and exits 2, for a run that cannot start.
+ */
+export function makeRunDir(name) {
+  const root = mkdtempSync(join(os.tmpdir(), `nimbus-bench-${name}-`));
+  process.env.TMPDIR = join(root, 'tmp');
+  mkdirSync(process.env.TMPDIR);
+  const giveUp = (message) => {
+    process.stderr.write(`${message}\n`);
+    rmSync(root, { recursive: true, force: true });
+    process.exit(2);
+  };
+  return { root, giveUp };
+}
+
+/**
+ * The cleanup of a run on `platform`, idempotent: `before`, then the platform's (its processes,
+ * database and keys), then whatever else still runs below this process (git pushes and
+ * in-process builds cut short, with what their sandbox started), then the run's temp dir `root`.
+ */
+export function runCleanup(platform, root, before = () => undefined) {
+  let cleaning;
+  return () => {
+    cleaning ??= (async () => {
+      before();
+      const report = await platform.cleanup();
+      const strays = await killSnapshot(descendants(process.pid));
+      if (strays) report['other processes'] = `${strays} killed`;
+      try {
+        rmSync(root, { recursive: true, force: true });
+        report['temp dir'] = 'removed';
+      } catch (error) {
+        report['temp dir'] = `FAILED: ${error.message}`;
+      }
+      return report;
+    })();
+    return cleaning;
+  };
 }

@@ -19,8 +19,13 @@ export const PHASES = {
   report: 'the end reaches the hook, the branch moves, git push exits',
 };
 
-/** `git push REMOTE main` from `dir`; its whole process group is killed after `timeoutMs`. */
-function timedGitPush(dir, remote, timeoutMs) {
+/**
+ * `git push REMOTE main` from `dir`; its whole process group is killed after `timeoutMs`. Its
+ * output comes as lines (spacing at the end dropped), each with when it arrived: `at` by the wall
+ * clock (epoch ms, as the platform records times) and `ms` since the push started (monotonic,
+ * sub-ms). Likewise its end: `endedAt` and `ms`. bench/serving times its deploys with it too.
+ */
+export function timedGitPush(dir, remote, timeoutMs) {
   return new Promise((resolve, reject) => {
     const startedAt = Date.now();
     const started = performance.now();
@@ -33,11 +38,12 @@ function timedGitPush(dir, remote, timeoutMs) {
     const lines = [];
     let output = '';
     const collect = (chunk) => {
-      const at = performance.now() - started;
+      const at = Date.now();
+      const ms = performance.now() - started;
       output += chunk;
       // git pads each `remote:` line with spaces when its stderr is not a terminal.
       for (const text of chunk.toString().split(/\r?\n|\r/))
-        if (text.trim()) lines.push({ at, text: text.trimEnd() });
+        if (text.trim()) lines.push({ at, ms, text: text.trimEnd() });
     };
     child.stdout.on('data', collect);
     child.stderr.on('data', collect);
@@ -53,8 +59,15 @@ function timedGitPush(dir, remote, timeoutMs) {
     child.on('error', reject);
     child.on('close', (code) => {
       clearTimeout(timer);
-      const ms = performance.now() - started;
-      resolve({ code, timedOut, ms, startedAt, endedAt: startedAt + ms, lines, output });
+      resolve({
+        code,
+        timedOut,
+        startedAt,
+        endedAt: Date.now(),
+        ms: performance.now() - started,
+        lines,
+        output,
+      });
     });
   });
 }
@@ -67,8 +80,8 @@ function timedGitPush(dir, remote, timeoutMs) {
 export async function pushToRelease(platform, { dir, appPath, version, warm, timeoutMs, verbose }) {
   const push = await timedGitPush(dir, platform.gitRemote(appPath), timeoutMs);
   if (verbose)
-    for (const { at, text } of push.lines)
-      process.stderr.write(`  ${at.toFixed(0).padStart(6)} ms  ${text}\n`);
+    for (const { ms, text } of push.lines)
+      process.stderr.write(`  ${ms.toFixed(0).padStart(6)} ms  ${text}\n`);
   const fail = (why) => new Error(`push ${appPath} v${version}: ${why}\n${push.output.slice(-3000)}`);
   if (push.timedOut) throw fail(`no exit after ${timeoutMs / 1000} s`);
   if (push.code !== 0) throw fail(`git push exited ${push.code}`);
@@ -100,7 +113,7 @@ export async function pushToRelease(platform, { dir, appPath, version, warm, tim
 function phasesOf(push, build, requests) {
   const lineAt = (pattern) => {
     const line = push.lines.find(({ text }) => pattern.test(text));
-    return line ? push.startedAt + line.at : NaN;
+    return line ? push.startedAt + line.ms : NaN;
   };
   const requestStart = (method, suffix) =>
     requests.find((request) => request.method === method && request.path.endsWith(suffix))?.start ?? NaN;
@@ -115,7 +128,7 @@ function phasesOf(push, build, requests) {
     lineAt(/^remote: -----> Writing image$/),
     lineAt(/^remote: -----> Image sha256:/),
     Date.parse(build.finishedAt),
-    push.endedAt,
+    push.startedAt + push.ms,
   ];
   return Object.fromEntries(
     Object.keys(PHASES).map((name, i) => [name, Math.round(marks[i + 1] - marks[i])]),

@@ -2,14 +2,17 @@
 // See bench/README.md ("router/").
 import { spawn, spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import http from 'node:http';
 import { createRequire } from 'node:module';
-import net from 'node:net';
 import os from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
+import { describe, runBench } from '../lib/lifecycle.mjs';
+import { busyLine, machine, machineBusyPercent, median, processCpu } from '../lib/measure.mjs';
+import { REDIS_URL, deleteRedisKeys, freePort } from '../lib/resources.mjs';
+import { formatTable } from '../lib/table.mjs';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const ROUTER_MAIN = join(ROOT, 'apps/gateway/dist/router/main.js');
@@ -23,7 +26,7 @@ const APP_HOST = 'bench.default.bench.localhost';
 const GOAL_PERCENT_OF_NGINX = 60;
 const STOP_GRACE_MS = 5_000;
 // Whatever happens, the bench stops itself after this (each target takes ~13 s a round).
-const HARD_LIMIT_MS = 10 * 60_000;
+const HARD_LIMIT_S = 10 * 60;
 
 const args = process.argv.slice(2);
 const option = (name, fallback) => {
@@ -53,21 +56,10 @@ const out = asJson ? process.stderr : process.stdout;
 const say = (line = '') => out.write(`${line}\n`);
 
 const runId = randomBytes(6).toString('hex');
-const redisUrl = process.env.BENCH_REDIS_URL ?? 'redis://127.0.0.1:6379';
 const redisPrefix = `nimbus-bench:${runId}:`;
 const tempDir = mkdtempSync(join(os.tmpdir(), 'nimbus-router-bench-'));
 /** Every process the bench started and has not seen exit, by PID. */
 const children = new Map();
-
-function freePort() {
-  return new Promise((resolve, reject) => {
-    const server = net.createServer().on('error', reject);
-    server.listen(0, HOST, () => {
-      const { port } = server.address();
-      server.close(() => resolve(port));
-    });
-  });
-}
 
 function start(name, command, argv, env) {
   const child = spawn(command, argv, {
@@ -125,12 +117,7 @@ function treeCpuSeconds(rootPid) {
       .filter((name) => /^\d+$/.test(name))
       .map((pid) => {
         try {
-          const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
-          return {
-            pid: Number(pid),
-            ppid: Number(fields[1]),
-            cpu: (Number(fields[11]) + Number(fields[12])) / 100,
-          };
+          return { pid: Number(pid), ...processCpu(pid) };
         } catch {
           return null;
         }
@@ -138,10 +125,10 @@ function treeCpuSeconds(rootPid) {
       .filter(Boolean);
     let total = 0;
     let parents = new Set([rootPid]);
-    total += stats.find((s) => s.pid === rootPid)?.cpu ?? 0;
+    total += stats.find((s) => s.pid === rootPid)?.seconds ?? 0;
     while (parents.size) {
       const next = stats.filter((s) => parents.has(s.ppid));
-      for (const s of next) total += s.cpu;
+      for (const s of next) total += s.seconds;
       parents = new Set(next.map((s) => s.pid));
     }
     return total;
@@ -199,19 +186,19 @@ async function runLoad(port, seconds) {
 }
 
 async function startUpstream() {
-  const port = await freePort();
+  const port = await freePort(HOST);
   const upstream = start('upstream', process.execPath, [UPSTREAM, String(port)]);
   await waitFor('upstream', upstream, async () => (await get(port, '/')) === 200);
   return { ...upstream, port };
 }
 
 async function startRouter(upstreamPort, workers) {
-  const [port, adminPort] = [await freePort(), await freePort()];
+  const [port, adminPort] = [await freePort(HOST), await freePort(HOST)];
   const router = start('router', process.execPath, [ROUTER_MAIN], {
     NIMBUS_ROUTER_PORT: String(port),
     NIMBUS_ROUTER_ADMIN_PORT: String(adminPort),
     HOST,
-    REDIS_URL: redisUrl,
+    REDIS_URL,
     NIMBUS_REDIS_PREFIX: redisPrefix,
     NIMBUS_ACCESS_LOG: 'false',
     NIMBUS_ROUTER_WORKERS: String(workers),
@@ -269,7 +256,7 @@ function findNginx() {
 }
 
 async function startNginx(binary, upstreamPort, workers) {
-  const port = await freePort();
+  const port = await freePort(HOST);
   const dir = mkdtempSync(join(tempDir, `nginx-${workers}-`));
   writeFileSync(join(dir, 'nginx.conf'), nginxConfig(dir, port, upstreamPort, workers));
   const nginx = start('nginx', binary, ['-p', dir, '-c', join(dir, 'nginx.conf')]);
@@ -278,7 +265,7 @@ async function startNginx(binary, upstreamPort, workers) {
 }
 
 async function seedTable(upstreamPort) {
-  const redis = new Redis(redisUrl, { lazyConnect: true, maxRetriesPerRequest: 1 });
+  const redis = new Redis(REDIS_URL, { lazyConnect: true, maxRetriesPerRequest: 1 });
   await redis.connect();
   try {
     const endpoints = [{ instanceId: 'bench-1', host: HOST, port: upstreamPort }];
@@ -286,20 +273,6 @@ async function seedTable(upstreamPort) {
   } finally {
     redis.disconnect();
   }
-}
-
-async function deleteRedisKeys() {
-  const redis = new Redis(redisUrl, { lazyConnect: true, maxRetriesPerRequest: 1 });
-  await redis.connect();
-  let deleted = 0;
-  try {
-    for await (const keys of redis.scanStream({ match: `${redisPrefix}*`, count: 500 })) {
-      if (keys.length) deleted += await redis.del(...keys);
-    }
-  } finally {
-    redis.disconnect();
-  }
-  return `${deleted} deleted`;
 }
 
 let cleaning;
@@ -312,7 +285,7 @@ function cleanup() {
       ? `${running.map((e) => `${e.name} ${e.child.pid}`).join(', ')} stopped`
       : 'none left';
     try {
-      report['redis keys'] = await deleteRedisKeys();
+      report['redis keys'] = await deleteRedisKeys(REDIS_URL, redisPrefix);
     } catch (error) {
       report['redis keys'] = `FAILED: ${error.message}`;
     }
@@ -340,17 +313,14 @@ function table(rows) {
   const keys = Object.keys(columns);
   const cell = (value) => (Array.isArray(value) ? value.join(' / ') : (value ?? '-'));
   const lines = [Object.values(columns), ...rows.map((row) => keys.map((key) => cell(row[key])))];
-  const widths = keys.map((_, i) => Math.max(...lines.map((line) => String(line[i]).length)));
-  return lines.map((line) =>
-    line.map((cell, i) => (i ? String(cell).padStart(widths[i]) : String(cell).padEnd(widths[i]))).join('  '),
-  );
+  return formatTable(lines);
 }
 
-const median = (values) => {
-  const sorted = values.filter((value) => value !== null).sort((a, b) => a - b);
-  if (!sorted.length) return null;
-  const middle = Math.floor(sorted.length / 2);
-  return sorted.length % 2 ? sorted[middle] : +((sorted[middle - 1] + sorted[middle]) / 2).toFixed(2);
+/** Median of the figures measured (null: not measured); between two middle ones, to 2 decimals. */
+const medianOf = (values) => {
+  const measured = values.filter((value) => value !== null);
+  if (!measured.length) return null;
+  return measured.length % 2 ? median(measured) : +median(measured).toFixed(2);
 };
 
 function medianRow(label, rows) {
@@ -358,26 +328,10 @@ function medianRow(label, rows) {
   for (const key of Object.keys(rows[0]).filter((key) => key !== 'label')) {
     row[key] = ['non2xx', 'errors'].includes(key)
       ? rows.reduce((sum, r) => sum + r[key], 0)
-      : median(rows.map((r) => r[key]));
+      : medianOf(rows.map((r) => r[key]));
   }
   row.rpsPerRound = rows.map((r) => r.rps);
   return row;
-}
-
-/** Percent of all CPUs busy over the next second: other work on the machine skews every figure. */
-async function machineBusyPercent() {
-  const sample = () => {
-    try {
-      const ticks = readFileSync('/proc/stat', 'utf8').split('\n')[0].split(/\s+/).slice(1).map(Number);
-      return { idle: ticks[3] + ticks[4], total: ticks.reduce((sum, tick) => sum + tick, 0) };
-    } catch {
-      return { idle: NaN, total: NaN };
-    }
-  };
-  const before = sample();
-  await sleep(1000);
-  const after = sample();
-  return Math.round(100 - (100 * (after.idle - before.idle)) / (after.total - before.total));
 }
 
 async function main() {
@@ -442,13 +396,14 @@ async function main() {
   const cleaned = await cleanup();
 
   say();
+  const { node, cpus, cpuModel } = machine();
   say(
-    `node ${process.version}, ${os.availableParallelism()} CPUs (${os.cpus()[0]?.model ?? 'unknown'}), nginx ${nginxBinary ? nginxVersion(nginxBinary) : 'absent'}`,
+    `node ${node}, ${cpus} CPUs (${cpuModel}), nginx ${nginxBinary ? nginxVersion(nginxBinary) : 'absent'}`,
   );
   say(
     'every process (load generator, proxy, upstream, Redis) shares the machine: compare rows, not machines',
   );
-  say(`CPU busy in the second before the run: ${busyBefore}% (anything but a few percent skews the figures)`);
+  say(busyLine(busyBefore));
   say(
     'latency: autocannon records whole milliseconds; closed loop, so it includes queueing at this concurrency',
   );
@@ -472,15 +427,11 @@ async function main() {
           : `; ${c.percentOfNginx}% of nginx's req/s with as many workers${goal}; nginx adds p99 +${c.nginxAddedP99Ms} ms`),
     );
   }
-  say(
-    `cleanup: ${Object.entries(cleaned)
-      .map(([k, v]) => `${k} ${v}`)
-      .join('; ')}`,
-  );
+  say(`cleanup: ${describe(cleaned)}`);
   say(`bench took ${Math.round((Date.now() - began) / 1000)} s`);
   if (asJson) {
     process.stdout.write(
-      `${JSON.stringify({ connections: CONNECTIONS, durationS: DURATION_S, rounds: ROUNDS, machineBusyPercentBefore: busyBefore, node: process.version, cpus: os.availableParallelism(), results, comparisons, cleanup: cleaned }, null, 2)}\n`,
+      `${JSON.stringify({ connections: CONNECTIONS, durationS: DURATION_S, rounds: ROUNDS, machineBusyPercentBefore: busyBefore, node, cpus, results, comparisons, cleanup: cleaned }, null, 2)}\n`,
     );
   }
 }
@@ -490,28 +441,4 @@ function nginxVersion(binary) {
   return (result.stderr || result.stdout).trim().replace('nginx version: nginx/', '');
 }
 
-const limit = setTimeout(() => {
-  process.stderr.write(`bench: over ${HARD_LIMIT_MS / 1000} s, stopping\n`);
-  cleanup().then(() => process.exit(1));
-}, HARD_LIMIT_MS);
-limit.unref();
-for (const [signal, code] of [
-  ['SIGINT', 130],
-  ['SIGTERM', 143],
-]) {
-  process.once(signal, async () => {
-    process.stderr.write(`${signal}: cleaning up\n`);
-    await cleanup();
-    process.exit(code);
-  });
-}
-
-main()
-  .catch((error) => {
-    process.stderr.write(`bench failed: ${error.stack ?? error}\n`);
-    process.exitCode = 1;
-  })
-  .then(cleanup)
-  .then((report) => {
-    if (Object.values(report).some((value) => String(value).startsWith('FAILED'))) process.exitCode = 1;
-  });
+runBench(main, { cleanup, deadlineSeconds: HARD_LIMIT_S });

@@ -1,11 +1,11 @@
 // Placement throughput and latency of the scheduler, in-process, on a simulated cluster. See bench/README.md.
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import os from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
+import { parseOptions } from '../lib/cli.mjs';
+import { busyLine, machine, machineBusyPercent, median, percentile } from '../lib/measure.mjs';
 import { random, simulatedNodes, simulatedQuotas, simulatedRequests } from './cluster.mjs';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
@@ -16,28 +16,14 @@ const NAMESPACES = ['ns-open', 'ns-instances', 'ns-memory', 'ns-cpu', 'ns-unlist
 /** How often (in placements) a run checks the deadline: the placements themselves are synchronous. */
 const DEADLINE_CHECK_EVERY = 500;
 
-const USAGE =
-  'usage: node bench/scheduler/run.mjs [--json] [--runs=N] [--warmup=N] [--nodes=N] [--instances=N] [--apps=N] [--seed=N] [--deadline=SECONDS]';
-const options = {
-  json: false,
-  runs: 7,
-  warmup: 3,
-  nodes: 1000,
-  instances: 10_000,
-  apps: 500,
-  seed: 1,
-  deadline: 120,
-};
-for (const arg of process.argv.slice(2)) {
-  const [, name, value] = /^--([a-z]+)(?:=(\d+))?$/.exec(arg) ?? [];
-  if (name === 'json' && value === undefined) options.json = true;
-  else if (name === 'warmup' && value !== undefined) options.warmup = Number(value);
-  else if (name in options && name !== 'json' && Number(value) > 0) options[name] = Number(value);
-  else {
-    process.stderr.write(`${USAGE}\nnot understood: ${arg}\n`);
-    process.exit(2);
-  }
-}
+const options = parseOptions(
+  { json: false, runs: 7, warmup: 3, nodes: 1000, instances: 10_000, apps: 500, seed: 1, deadline: 120 },
+  {
+    usage:
+      'usage: node bench/scheduler/run.mjs [--json] [--runs=N] [--warmup=N] [--nodes=N] [--instances=N] [--apps=N] [--seed=N] [--deadline=SECONDS]',
+    mayBeZero: ['warmup'],
+  },
+);
 const COMPILED = join(ROOT, 'libs/cluster/dist/index.js');
 if (!existsSync(COMPILED)) {
   process.stderr.write('build first: npx tsc -b libs/cluster\n');
@@ -50,33 +36,7 @@ const { Scheduler } = require('@nimbus/cluster');
 const out = options.json ? process.stderr : process.stdout;
 const say = (line = '') => out.write(`${line}\n`);
 
-/** Percent of all CPUs busy over the next second: other work on the machine skews every figure. */
-async function machineBusyPercent() {
-  const sample = () => {
-    try {
-      const ticks = readFileSync('/proc/stat', 'utf8').split('\n')[0].split(/\s+/).slice(1).map(Number);
-      return { idle: ticks[3] + ticks[4], total: ticks.reduce((sum, tick) => sum + tick, 0) };
-    } catch {
-      return { idle: NaN, total: NaN };
-    }
-  };
-  const before = sample();
-  await sleep(1000);
-  const after = sample();
-  return Math.round(100 - (100 * (after.idle - before.idle)) / (after.total - before.total));
-}
-
 const round = (value, digits = 2) => +value.toFixed(digits);
-
-function median(values) {
-  const sorted = [...values].sort((a, b) => a - b);
-  const middle = sorted.length / 2;
-  return sorted.length % 2 ? sorted[Math.floor(middle)] : (sorted[middle - 1] + sorted[middle]) / 2;
-}
-
-function percentile(sorted, fraction) {
-  return sorted[Math.min(sorted.length - 1, Math.ceil(fraction * sorted.length) - 1)];
-}
 
 /**
  * One run: a fresh snapshot of the same cluster, every request placed in turn. The clock is read
@@ -173,9 +133,7 @@ function report(result) {
   const { throughput: t, latencyUs: l, unschedulable: u, distribution: d } = result;
   say();
   say(`node ${result.node}, ${result.cpus} CPUs (${result.cpuModel})`);
-  say(
-    `CPU busy in the second before the run: ${result.machineBusyPercentBefore}% (anything but a few percent skews the figures)`,
-  );
+  say(busyLine(result.machineBusyPercentBefore));
   say(
     `workload: ${options.instances} instances of ${options.apps} apps in ${NAMESPACES.length} namespaces (${result.quotas} with quotas) on ${options.nodes} nodes (${result.unusableNodes} not ready or cordoned), seed ${options.seed}`,
   );
@@ -231,9 +189,7 @@ async function main() {
   const us = (ms) => round(ms * 1000, 1);
   const last = runs.at(-1).placements;
   const result = {
-    node: process.version,
-    cpus: os.availableParallelism(),
-    cpuModel: os.cpus()[0]?.model ?? 'unknown',
+    ...machine(),
     machineBusyPercentBefore: busyBefore,
     options,
     quotas: workload.quotas.length,

@@ -1,32 +1,6 @@
-// The app every figure is measured on: Node.js, one npm dependency (`ms`) pinned by a lockfile,
-// answering with its version. The lockfile is written here, so the app is the same on every run.
-import { writeFileSync } from 'node:fs';
-import { join } from 'node:path';
-import { git } from '../build/bench-app.mjs';
-
-const PACKAGE_JSON = {
-  name: 'bench-app',
-  version: '1.0.0',
-  dependencies: { ms: '2.1.3' },
-  scripts: { start: 'node server.js' },
-};
-
-const PACKAGE_LOCK = {
-  name: 'bench-app',
-  version: '1.0.0',
-  lockfileVersion: 3,
-  requires: true,
-  packages: {
-    '': { name: 'bench-app', version: '1.0.0', dependencies: { ms: '2.1.3' } },
-    'node_modules/ms': {
-      version: '2.1.3',
-      resolved: 'https://registry.npmjs.org/ms/-/ms-2.1.3.tgz',
-      integrity:
-        'sha512-6FlzubTLZG3J2a/NVCAleEhjzq5oxgHyaCU9yYXvcLsvoVaHJq/s5xXI6/XXP6tz7R9xAOtHnSO/tXtF3WRTlA==',
-      license: 'MIT',
-    },
-  },
-};
+// The app every figure is measured on: bench/build's app (Node.js, one npm dependency, `ms`, pinned
+// by a lockfile written there), with a server.js that answers with its version.
+import { commitSourceChange, createAppRepository } from '../build/bench-app.mjs';
 
 /**
  * Answers `{"app", "version", "release", "uptime"}` and when its node process started and began
@@ -57,16 +31,10 @@ process.on('SIGTERM', () => {
 
 /** A new repository at `dir` holding `app` at `version` in one commit on main. */
 export function createApp(dir, app, version) {
-  git(process.cwd(), 'init', '-q', dir);
-  writeFileSync(join(dir, 'package.json'), `${JSON.stringify(PACKAGE_JSON, null, 2)}\n`);
-  writeFileSync(join(dir, 'package-lock.json'), `${JSON.stringify(PACKAGE_LOCK, null, 2)}\n`);
-  writeFileSync(join(dir, 'server.js'), server(app, version));
-  git(dir, 'add', '.');
-  git(dir, 'commit', '-qm', version);
+  createAppRepository(dir, { serverJs: server(app, version), message: version });
 }
 
 /** Commits `version` of server.js only: the lockfile stays as it was. */
 export function commitVersion(dir, app, version) {
-  writeFileSync(join(dir, 'server.js'), server(app, version));
-  git(dir, 'commit', '-qam', version);
+  commitSourceChange(dir, version, server(app, version));
 }

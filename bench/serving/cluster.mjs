@@ -5,13 +5,13 @@
 import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import net from 'node:net';
 import { join } from 'node:path';
-import { clearTimeout, setTimeout } from 'node:timers';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
 import { Platform } from '../build/platform.mjs';
 import { descendants, killSnapshot, startService } from '../build/processes.mjs';
+import { withTimeout } from '../lib/lifecycle.mjs';
+import { freePort } from '../lib/resources.mjs';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const MAIN = {
@@ -38,16 +38,6 @@ const { Client } = require('pg');
 const { ProcessRuntime } = require('../../apps/agent/dist/runtimes/process-runtime.js');
 const { OciRuntime } = require('../../apps/agent/dist/runtimes/oci-runtime.js');
 const { findRunc, runc } = require('@nimbus/sandbox');
-
-export function freePort() {
-  return new Promise((resolve, reject) => {
-    const server = net.createServer().on('error', reject);
-    server.listen(0, HOST, () => {
-      const { port } = server.address();
-      server.close(() => resolve(port));
-    });
-  });
-}
 
 /** Whether a `descendants` entry is still that process, and not a zombie waiting to be reaped. */
 function running(entry) {
@@ -81,16 +71,6 @@ async function gone(pid, ms) {
   return false;
 }
 
-function withTimeout(promise, ms, what) {
-  let timer;
-  return Promise.race([
-    promise,
-    new Promise((_, reject) => {
-      timer = setTimeout(() => reject(new Error(`${what}: no end after ${ms / 1000} s`)), ms);
-    }),
-  ]).finally(() => clearTimeout(timer));
-}
-
 export class ServingPlatform extends Platform {
   agent = null;
   routerPort = null;
@@ -109,9 +89,9 @@ export class ServingPlatform extends Platform {
 
   /** The router first, so the gateway knows its port. */
   async startRouter() {
-    this.routerPort = await freePort();
+    this.routerPort = await freePort(HOST);
     this.shared.NIMBUS_ROUTER_PORT = String(this.routerPort);
-    const admin = await freePort();
+    const admin = await freePort(HOST);
     await this.start('router', MAIN.router, `http://${HOST}:${admin}/readyz`, {
       NIMBUS_ROUTER_PORT: String(this.routerPort),
       NIMBUS_ROUTER_ADMIN_PORT: String(admin),
@@ -122,7 +102,7 @@ export class ServingPlatform extends Platform {
 
   /** With its defaults (resync 5 s, drain delay 2 s), as `npm run platform` runs it. */
   async startOrchestrator() {
-    const port = await freePort();
+    const port = await freePort(HOST);
     const url = `http://${HOST}:${port}`;
     await this.start('orchestrator', MAIN.orchestrator, `${url}/readyz`, {
       PORT: String(port),
@@ -145,7 +125,7 @@ export class ServingPlatform extends Platform {
 
   /** This machine as the one node; its instances stop with it. */
   async startAgent() {
-    const port = await freePort();
+    const port = await freePort(HOST);
     const low = 41_000 + Math.floor(Math.random() * 8) * 500;
     mkdirSync(join(this.root, 'agent-home'), { recursive: true });
     this.agent = await this.start('agent', MAIN.agent, `http://${HOST}:${port}/readyz`, {
@@ -170,7 +150,7 @@ export class ServingPlatform extends Platform {
     // What the gateway and its builders share; not the join token, which is the nodes' business.
     const shared = Object.fromEntries(BUILDER_SHARED.map((key) => [key, this.shared[key]]));
     const dir = join(this.root, name);
-    const port = await freePort();
+    const port = await freePort(HOST);
     mkdirSync(join(dir, 'home'), { recursive: true });
     mkdirSync(join(dir, 'tmp'));
     const service = await this.start(name, MAIN.builder, `http://${HOST}:${port}/readyz`, {

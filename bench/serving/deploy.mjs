@@ -2,11 +2,10 @@
 // split into where its time went: the push's own output, the platform's records (build,
 // release, instance), the endpoint table's changes as the routers hear of them, and a prober
 // that asks the router for the app every POLL_MS from the start of the push.
-import { spawn } from 'node:child_process';
 import http from 'node:http';
 import { createRequire } from 'node:module';
 import { clearTimeout, setTimeout } from 'node:timers';
-import { gitEnv } from '../build/bench-app.mjs';
+import { timedGitPush } from '../build/push.mjs';
 
 const require = createRequire(import.meta.url);
 const { Redis } = require('ioredis');
@@ -143,44 +142,6 @@ function startProber({ port, host, expected, previous, deadline }) {
   };
 }
 
-/** `git push REMOTE main` from `dir`, each output line with its arrival time; killed after `timeoutMs`. */
-function timedGitPush(dir, remote, timeoutMs) {
-  return new Promise((resolve, reject) => {
-    const startedAt = Date.now();
-    const child = spawn('git', ['push', remote, 'main'], {
-      cwd: dir,
-      env: gitEnv(),
-      detached: true,
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    const lines = [];
-    let output = '';
-    const collect = (chunk) => {
-      const at = Date.now();
-      output += chunk;
-      // git pads `remote:` lines with spaces when its stderr is not a terminal: spacing is not compared.
-      for (const text of chunk.toString().split(/\r?\n|\r/))
-        if (text.trim()) lines.push({ at, text: text.replace(/\s+/g, ' ').trim() });
-    };
-    child.stdout.on('data', collect);
-    child.stderr.on('data', collect);
-    let timedOut = false;
-    const timer = setTimeout(() => {
-      timedOut = true;
-      try {
-        process.kill(-child.pid, 'SIGKILL');
-      } catch {
-        // already gone
-      }
-    }, timeoutMs);
-    child.on('error', reject);
-    child.on('close', (code) => {
-      clearTimeout(timer);
-      resolve({ code, timedOut, startedAt, endedAt: Date.now(), lines, output });
-    });
-  });
-}
-
 /** What the platform recorded of this deploy: the build, the release, the new and the old instance. */
 async function records(platform, appId, version) {
   const one = async (text, values) => (await platform.query(text, values)).rows[0] ?? null;
@@ -237,11 +198,13 @@ export async function deployAndServe(
   const push = await timedGitPush(dir, platform.gitRemote(`${tenant}/${namespace}/${app}`), timeoutMs);
   prober.pushExited(push.endedAt);
   const seen = await prober.done;
+  // git pads `remote:` lines with spaces when its stderr is not a terminal: spacing is not compared.
+  const lines = push.lines.map(({ at, text }) => ({ at, text: text.replace(/\s+/g, ' ').trim() }));
 
   const fail = (why) => new Error(`deploy ${app} ${expected}: ${why}\n${push.output.slice(-3000)}`);
   if (push.timedOut) throw fail(`git push did not exit in ${timeoutMs / 1000} s`);
   if (push.code !== 0) throw fail(`git push exited ${push.code}`);
-  const lineAt = (text) => push.lines.find((line) => line.text.startsWith(text))?.at ?? null;
+  const lineAt = (text) => lines.find((line) => line.text.startsWith(text))?.at ?? null;
   const launchingAt = lineAt(`remote: -----> Launching v${version}...`);
   const readyLineAt = lineAt(`remote: done: 1 web instance(s) of v${version} ready`);
   if (launchingAt === null || readyLineAt === null) throw fail('the push did not report the launch as ready');
@@ -290,6 +253,6 @@ export async function deployAndServe(
       served: since(seen.servedAt),
     },
     answers: seen.answers,
-    lines: push.lines.map(({ at, text }) => ({ ms: at - push.startedAt, text })),
+    lines: lines.map(({ at, text }) => ({ ms: at - push.startedAt, text })),
   };
 }

@@ -2,14 +2,14 @@
 // the new version, cold (first deploy, empty build caches) and warm (a source change rolled onto
 // the running app), on a whole platform of real processes. See bench/README.md ("serving/").
 import { randomBytes } from 'node:crypto';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import os from 'node:os';
 import { join } from 'node:path';
-import { clearTimeout, setTimeout } from 'node:timers';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
-import { descendants, killSnapshot } from '../build/processes.mjs';
+import { exitUnlessBuilt, parseOptions } from '../lib/cli.mjs';
+import { describe, runBench } from '../lib/lifecycle.mjs';
+import { busyLine, machine, machineBusyPercent, stats } from '../lib/measure.mjs';
+import { DATABASE_SERVER_URL, REDIS_URL } from '../lib/resources.mjs';
+import { formatTable } from '../lib/table.mjs';
 import { commitVersion, createApp } from './app.mjs';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
@@ -27,29 +27,19 @@ const NAMESPACE = 'default';
 /** A deploy that has not served by then has failed. */
 const DEPLOY_TIMEOUT_MS = 120_000;
 
-const USAGE =
-  'usage: node bench/serving/run.mjs [--json] [--cold=N] [--warm=N] [--runtime=process|oci] ' +
-  '[--sandbox=auto|runc|none] [--deadline=SECONDS]';
-const options = { json: false, cold: 3, warm: 5, runtime: 'process', sandbox: 'auto', deadline: 600 };
-for (const arg of process.argv.slice(2)) {
-  const [, name, value] = /^--([a-z]+)(?:=([a-z0-9]+))?$/.exec(arg) ?? [];
-  if (name === 'json' && value === undefined) options.json = true;
-  else if (name === 'runtime' && ['process', 'oci'].includes(value)) options.runtime = value;
-  else if (name === 'sandbox' && ['auto', 'runc', 'none'].includes(value)) options.sandbox = value;
-  else if (['cold', 'warm', 'deadline'].includes(name) && /^\d+$/.test(value) && Number(value) > 0)
-    options[name] = Number(value);
-  else {
-    process.stderr.write(`${USAGE}\nnot understood: ${arg}\n`);
-    process.exit(2);
-  }
-}
-const missing = COMPILED.filter((file) => !existsSync(join(ROOT, file)));
-if (missing.length) {
-  process.stderr.write(`build first (npx tsc -b): missing ${missing.join(', ')}\n`);
-  process.exit(2);
-}
+const options = parseOptions(
+  { json: false, cold: 3, warm: 5, runtime: 'process', sandbox: 'auto', deadline: 600 },
+  {
+    usage:
+      'usage: node bench/serving/run.mjs [--json] [--cold=N] [--warm=N] [--runtime=process|oci] ' +
+      '[--sandbox=auto|runc|none] [--deadline=SECONDS]',
+    choices: { runtime: ['process', 'oci'], sandbox: ['auto', 'runc', 'none'] },
+  },
+);
+exitUnlessBuilt(ROOT, COMPILED);
 // Loaded once the compiled code is known to be there.
 const { chooseSandbox } = await import('../build/build-phase.mjs');
+const { makeRunDir, runCleanup } = await import('../build/platform.mjs');
 const { ServingPlatform } = await import('./cluster.mjs');
 const { EndpointWatch, PHASES, deployAndServe } = await import('./deploy.mjs');
 const { containerSupport } = createRequire(import.meta.url)('@nimbus/sandbox');
@@ -60,91 +50,21 @@ const out = options.json ? process.stderr : process.stdout;
 const say = (line = '') => out.write(`${line}\n`);
 
 const runId = randomBytes(6).toString('hex');
-const root = mkdtempSync(join(os.tmpdir(), 'nimbus-bench-serving-'));
-// runc's state and bundles (the sandbox probe's) land here, so they go with the rest.
-process.env.TMPDIR = join(root, 'tmp');
-mkdirSync(process.env.TMPDIR);
-const giveUp = (message) => {
-  process.stderr.write(`${message}\n`);
-  rmSync(root, { recursive: true, force: true });
-  process.exit(2);
-};
+const { root, giveUp } = makeRunDir('serving');
 const sandbox = await chooseSandbox(options.sandbox).catch((error) => giveUp(error.message));
 if (options.runtime === 'oci') {
   const support = await containerSupport();
   if (!support.available) giveUp(`--runtime=oci, but runc cannot run here: ${support.reason}`);
 }
-const redisUrl = process.env.BENCH_REDIS_URL ?? 'redis://127.0.0.1:6379';
 const platform = new ServingPlatform({
   sandbox: sandbox.sandbox,
   root: join(root, 'platform'),
   runId,
-  serverUrl: process.env.BENCH_DATABASE_URL ?? 'postgresql://postgres@127.0.0.1:5432/postgres',
-  redisUrl,
+  serverUrl: DATABASE_SERVER_URL,
+  redisUrl: REDIS_URL,
 });
-const watch = new EndpointWatch(redisUrl, platform.redisPrefix);
-
-let cleaning;
-/** Idempotent: the agent and its instances, the other processes, database and keys, strays, temp dirs. */
-function cleanup() {
-  cleaning ??= (async () => {
-    watch.close();
-    const report = await platform.cleanup();
-    // git pushes cut short, and their remote helpers.
-    const strays = await killSnapshot(descendants(process.pid));
-    if (strays) report['other processes'] = `${strays} killed`;
-    try {
-      rmSync(root, { recursive: true, force: true });
-      report['temp dir'] = 'removed';
-    } catch (error) {
-      report['temp dir'] = `FAILED: ${error.message}`;
-    }
-    return report;
-  })();
-  return cleaning;
-}
-
-const describe = (report) =>
-  Object.entries(report)
-    .map(([step, result]) => `${step} ${result}`)
-    .join('; ');
-
-let stopping = false;
-async function stopEarly(why, code) {
-  stopping = true;
-  process.stderr.write(`${why}: cleaning up\n`);
-  process.stderr.write(`cleanup: ${describe(await cleanup())}\n`);
-  process.exit(code);
-}
-
-/** Percent of all CPUs busy over the next second: other work on the machine skews every figure. */
-async function machineBusyPercent() {
-  const sample = () => {
-    try {
-      const ticks = readFileSync('/proc/stat', 'utf8').split('\n')[0].split(/\s+/).slice(1).map(Number);
-      return { idle: ticks[3] + ticks[4], total: ticks.reduce((sum, tick) => sum + tick, 0) };
-    } catch {
-      return { idle: NaN, total: NaN };
-    }
-  };
-  const before = sample();
-  await sleep(1000);
-  const after = sample();
-  return Math.round(100 - (100 * (after.idle - before.idle)) / (after.total - before.total));
-}
-
-function stats(values) {
-  const sorted = [...values].sort((a, b) => a - b);
-  const middle = sorted.length / 2;
-  const median = sorted.length % 2 ? sorted[Math.floor(middle)] : (sorted[middle - 1] + sorted[middle]) / 2;
-  const round = (value) => +value.toFixed(3);
-  return {
-    median: round(median),
-    min: round(sorted[0]),
-    max: round(sorted.at(-1)),
-    samples: values.map(round),
-  };
-}
+const watch = new EndpointWatch(REDIS_URL, platform.redisPrefix);
+const cleanup = runCleanup(platform, root, () => watch.close());
 
 /** Median of each named figure over the runs (figures a run lacks are left out). */
 function medians(runs, pick) {
@@ -289,13 +209,7 @@ function table(result) {
       '',
     ],
   ];
-  const widths = rows[0].map((_, column) => Math.max(...rows.map((row) => String(row[column]).length)));
-  return rows.map((row) =>
-    row
-      .map((cell, column) => (column ? cell.padStart(widths[column]) : cell.padEnd(widths[0])))
-      .join('  ')
-      .trimEnd(),
-  );
+  return formatTable(rows);
 }
 
 const MARKS = {
@@ -317,8 +231,6 @@ const MARKS = {
 
 async function main() {
   const began = Date.now();
-  process.once('SIGINT', () => stopEarly('SIGINT', 130));
-  process.once('SIGTERM', () => stopEarly('SIGTERM', 143));
   const busyBefore = await machineBusyPercent();
   say(
     `push to serving: ${options.cold} cold deploys (new app, new builder), ${options.warm} warm (source change)`,
@@ -328,9 +240,7 @@ async function main() {
   const cold = summary(runs.cold);
   const warm = summary(runs.warm);
   const result = {
-    node: process.version,
-    cpus: os.availableParallelism(),
-    cpuModel: os.cpus()[0]?.model ?? 'unknown',
+    ...machine(),
     machineBusyPercentBefore: busyBefore,
     app: 'Node.js, one dependency (ms 2.1.3) with package-lock.json, `npm start`',
     runtime: options.runtime,
@@ -345,7 +255,7 @@ async function main() {
 
   say();
   say(`node ${result.node}, ${result.cpus} CPUs (${result.cpuModel}); app: ${result.app}`);
-  say(`CPU busy in the second before the run: ${busyBefore}% (anything but a few percent skews the figures)`);
+  say(busyLine(busyBefore));
   say(
     `instance runtime: ${result.runtime} (--runtime to choose); build steps sandbox: ${result.buildSandbox}`,
   );
@@ -376,24 +286,4 @@ async function main() {
   if (options.json) process.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
 }
 
-// Not unref'd: it also keeps the bench alive, and so cleaning up, should it wait on nothing.
-const deadline = setTimeout(
-  () => stopEarly(`deadline of ${options.deadline} s passed`, 1),
-  options.deadline * 1000,
-);
-
-main()
-  .catch((error) => {
-    if (stopping) return; // what failed was cut short on purpose
-    process.stderr.write(`bench failed: ${error.stack ?? error}\n`);
-    for (const service of platform.services)
-      process.stderr.write(`--- end of the ${service.name} log ---\n${service.tail()}\n`);
-    process.exitCode = 1;
-  })
-  .then(cleanup)
-  .then((report) => {
-    clearTimeout(deadline);
-    const failed = Object.entries(report).filter(([, result]) => String(result).startsWith('FAILED'));
-    for (const [step, result] of failed) process.stderr.write(`cleanup: ${step} ${result}\n`);
-    if (failed.length) process.exitCode = 1;
-  });
+runBench(main, { cleanup, deadlineSeconds: options.deadline, onFailure: () => platform.writeLogTails() });
