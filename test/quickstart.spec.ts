@@ -37,12 +37,15 @@ async function exited(pid: number): Promise<void> {
 /** GET / through the router for `host`. */
 function get(port: number, host: string): Promise<{ status: number; body: string }> {
   return new Promise((done, fail) => {
-    const call = request({ host: '127.0.0.1', port, path: '/', headers: { host } }, (response) => {
-      let body = '';
-      response.setEncoding('utf8');
-      response.on('data', (chunk: string) => (body += chunk));
-      response.on('end', () => done({ status: response.statusCode ?? 0, body }));
-    });
+    const call = request(
+      { host: '127.0.0.1', port, path: '/', headers: { host }, agent: false },
+      (response) => {
+        let body = '';
+        response.setEncoding('utf8');
+        response.on('data', (chunk: string) => (body += chunk));
+        response.on('end', () => done({ status: response.statusCode ?? 0, body }));
+      },
+    );
     call.on('error', fail);
     call.end();
   });

@@ -142,7 +142,8 @@ export class TestCluster {
   get(host: string, path = '/'): Promise<{ status: number; body: string }> {
     return new Promise((resolvePromise, reject) => {
       const call = request(
-        { host: '127.0.0.1', port: this.routerPort, path, headers: { host } },
+        // A connection per request: nothing lingers once the test is over.
+        { host: '127.0.0.1', port: this.routerPort, path, headers: { host }, agent: false },
         (response) => {
           let body = '';
           response.setEncoding('utf8');
