@@ -149,13 +149,18 @@ describe('git push deploys', () => {
     expect(await gateway.db.build.count()).toBe(before);
   });
 
-  it("should run the release command with the release's environment, never showing a secret", async () => {
+  it("should give build steps the app's config and the release command its environment, never showing a secret", async () => {
     const secret = 'hunter2-very-secret';
     await api().PATCH('/v1/tenants/{tenant}/namespaces/{namespace}/apps/{app}/secrets', {
       params: { path: { ...path, app: 'masked' } },
       body: { set: { API_TOKEN: secret } },
     });
     const dir = await repository('masked', {
+      'package.json': JSON.stringify({
+        name: 'masked',
+        version: '1.0.0',
+        scripts: { build: 'echo "building with $API_TOKEN"', start: 'node server.js' },
+      }),
       Procfile:
         'web: node server.js\nrelease: echo "release $NIMBUS_RELEASE of $NIMBUS_APP with $API_TOKEN as $(id -u)"\n',
     });
@@ -166,6 +171,7 @@ describe('git push deploys', () => {
     expect(push.output).toContain(
       `remote:        release v1 of masked with [secret] as ${sandboxed ? 10000 : process.getuid?.()}`,
     );
+    expect(push.output).toContain('remote:        building with [secret]');
     expect(push.output).not.toContain(secret);
     const build = await gateway.db.build.findFirstOrThrow({ where: { app: { name: 'masked' } } });
     expect(build.output).toContain('with [secret]');

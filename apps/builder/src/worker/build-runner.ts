@@ -115,6 +115,8 @@ export class BuildRunner {
     const image = await buildCommit({
       source: build.sourcePath,
       commit: build.commit,
+      // As on Heroku, build steps see the app's config (a private registry's token, say).
+      env: environmentOf(snapshot),
       scratchDir: this.deps.scratchDir,
       cacheDir: join(this.deps.config.NIMBUS_BUILD_CACHE, 'apps', build.tenantId, build.appId),
       // Shared by the tenant's apps only: builds can write to it, and tenants do not trust each other.
