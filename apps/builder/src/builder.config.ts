@@ -4,10 +4,9 @@ import { z } from 'zod';
 import {
   databaseEnv,
   durationFromEnv,
-  listFromEnv,
   loadConfig,
   logLevelEnv,
-  parsedFromEnv,
+  masterKeysEnv,
   pathFromEnv,
   portFromEnv,
   redisEnv,
@@ -22,8 +21,7 @@ export const builderConfigSchema = z.object({
   ...databaseEnv,
   ...redisEnv,
   /** Opens the tenants' secrets for the release phase and seals each release's environment. */
-  NIMBUS_MASTER_KEY: parsedFromEnv(parseMasterKey),
-  NIMBUS_MASTER_KEY_PREVIOUS: listFromEnv(parseMasterKey),
+  ...masterKeysEnv(parseMasterKey),
   /** Where the gateway leaves pushed source trees. */
   NIMBUS_BUILD_SOURCES: pathFromEnv('.nimbus/build-sources'),
   /** Per-app dependency caches and the shared package cache. */

@@ -3,10 +3,9 @@ import {
   booleanFromEnv,
   databaseEnv,
   durationFromEnv,
-  listFromEnv,
   loadConfig,
   logLevelEnv,
-  parsedFromEnv,
+  masterKeysEnv,
   pathFromEnv,
   portFromEnv,
   redisEnv,
@@ -18,9 +17,7 @@ export const gatewayConfigSchema = z.object({
   HOST: z.string().default('127.0.0.1'),
   ...databaseEnv,
   ...redisEnv,
-  NIMBUS_MASTER_KEY: parsedFromEnv(parseMasterKey),
-  /** Comma-separated keys being rotated out: still unwrap, never wrap. */
-  NIMBUS_MASTER_KEY_PREVIOUS: listFromEnv(parseMasterKey),
+  ...masterKeysEnv(parseMasterKey),
   NIMBUS_SESSION_TTL: durationFromEnv('12h'),
   NIMBUS_RATE_LIMIT_PER_MINUTE: z.coerce.number().int().positive().default(3000),
   NIMBUS_BODY_LIMIT: z

@@ -1,5 +1,5 @@
 import type { Redis } from 'ioredis';
-import { nodeWakeChannel, orchestratorWakeChannel } from '@nimbus/cluster';
+import { FINISHED_PHASES, nodeWakeChannel, orchestratorWakeChannel } from '@nimbus/cluster';
 import type { DbClient } from '@nimbus/db';
 import type { Logger } from '@nimbus/logging';
 import { AppController } from './controllers/app-controller';
@@ -147,7 +147,7 @@ export class Orchestrator {
         where: {
           finishedAt: { lt: before },
           OR: [{ desiredState: 'stopped' }, { kind: 'oneoff' }],
-          phase: { in: ['exited', 'failed', 'lost'] },
+          phase: { in: FINISHED_PHASES },
         },
       }),
     );

@@ -85,6 +85,9 @@ export type InstancePhase =
   /** Its node stopped answering. */
   | 'lost';
 
+/** Phases an instance's process has ended in: it holds no resources and nothing runs for it. */
+export const FINISHED_PHASES: InstancePhase[] = ['exited', 'failed', 'lost'];
+
 export interface InstanceStatus {
   phase: InstancePhase;
   ready: boolean;

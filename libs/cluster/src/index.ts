@@ -10,6 +10,7 @@ export type {
   RegisteredNode,
   RuntimeKind,
 } from './agent-protocol';
+export { FINISHED_PHASES } from './agent-protocol';
 export { APP_LOG_MAX_LINES, appLogKey, nodeWakeChannel, orchestratorWakeChannel } from './channels';
 export { decodeEndpoints, encodeEndpoints, endpointsChannel, endpointsKey } from './endpoints';
 export type { Endpoint } from './endpoints';

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { urlFromEnv } from './env-types';
+import { listFromEnv, parsedFromEnv, urlFromEnv } from './env-types';
 
 /** Settings several Nimbus processes share, spelled once: spread them into a process's schema. */
 
@@ -16,3 +16,12 @@ export const redisEnv = {
 export const logLevelEnv = {
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace']).default('info'),
 };
+
+/**
+ * The platform master key and the keys being rotated out (comma-separated: still unwrap, never
+ * wrap), each checked by `parse` (the crypto library's, which this one does not depend on).
+ */
+export const masterKeysEnv = <T>(parse: (value: string) => T) => ({
+  NIMBUS_MASTER_KEY: parsedFromEnv(parse),
+  NIMBUS_MASTER_KEY_PREVIOUS: listFromEnv(parse),
+});

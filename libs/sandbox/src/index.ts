@@ -9,6 +9,6 @@ export { ociSpec } from './oci-spec';
 export type { BindMount, OciMount, OciSpec, OciSpecOptions } from './oci-spec';
 export { createCgroup, oomKills, ownV1Path, swapLimitSupported } from './cgroups';
 export type { Cgroup, CgroupLimits } from './cgroups';
-export { findRunc, runc } from './runc';
+export { findRunc, runc, runcError } from './runc';
 export type { RuncCall } from './runc';
 export { buildRootfs } from './container-rootfs';

@@ -7,7 +7,7 @@ import { isAbsolute, join, resolve, sep } from 'node:path';
 import { oomKills, swapLimitSupported } from './cgroups';
 import { buildRootfs, chownTree, PROTECTED_PATHS } from './container-rootfs';
 import { ociSpec } from './oci-spec';
-import { findRunc, runc } from './runc';
+import { findRunc, runc, runcError } from './runc';
 import type { RunOptions, RunResult } from './run-command';
 import { streamLines } from './stream-lines';
 
@@ -230,23 +230,6 @@ async function oomKilledIn(cgroupPaths: Record<string, string>): Promise<boolean
   if (cgroupPaths.memory) return (await oomKills(cgroupPaths.memory, 'v1')) > 0;
   if (cgroupPaths['']) return (await oomKills(cgroupPaths[''], 'v2')) > 0;
   return false;
-}
-
-async function runcError(logFile: string, code: number | null): Promise<string> {
-  const text = await readFile(logFile, 'utf8').catch(() => '');
-  const messages = text
-    .split('\n')
-    .filter(Boolean)
-    .map((line) => {
-      try {
-        const entry = JSON.parse(line) as { level?: string; msg?: string };
-        return entry.level === 'error' || entry.level === 'fatal' ? entry.msg : undefined;
-      } catch {
-        return line;
-      }
-    })
-    .filter((message): message is string => Boolean(message));
-  return messages.at(-1) ?? `runc exited with ${code}`;
 }
 
 /**

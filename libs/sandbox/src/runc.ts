@@ -1,5 +1,6 @@
 import { execFile } from 'node:child_process';
 import { accessSync, constants } from 'node:fs';
+import { readFile } from 'node:fs/promises';
 import { delimiter, join } from 'node:path';
 
 // Debian installs runc in /usr/sbin, which is not on every PATH (a service's, a non-login shell's).
@@ -37,4 +38,22 @@ export function runc(binary: string, stateRoot: string, args: string[]): Promise
       done({ ok: error === null, stdout, stderr: stderr.trim() }),
     );
   });
+}
+
+/** runc's last error from its JSON log (`--log-format json`), which says why far better than its exit code. */
+export async function runcError(logFile: string, code: number | null): Promise<string> {
+  const text = await readFile(logFile, 'utf8').catch(() => '');
+  const messages = text
+    .split('\n')
+    .filter(Boolean)
+    .map((line) => {
+      try {
+        const entry = JSON.parse(line) as { level?: string; msg?: string };
+        return entry.level === 'error' || entry.level === 'fatal' ? entry.msg : undefined;
+      } catch {
+        return line;
+      }
+    })
+    .filter((message): message is string => Boolean(message));
+  return messages.at(-1) ?? `runc exited with ${code}`;
 }

@@ -2,7 +2,7 @@ import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdir, open, readFile, rm } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
-import { findRunc, runc } from '@nimbus/sandbox';
+import { findRunc, runc, runcError } from '@nimbus/sandbox';
 import { cgroupOomKilled, cgroupPathsOfRunc, cgroupUsage, type CgroupPaths } from './cgroup-files';
 import { markKilled, readExitStatus } from './exit-status';
 import { removeRoot, writeBundle } from './oci-bundle';
@@ -195,22 +195,4 @@ function containerId(instanceId: string): string {
 function containerIdOf(handle: RuntimeHandle): string {
   if (!handle.containerId) throw new Error(`handle of instance ${handle.instanceId} names no container`);
   return handle.containerId;
-}
-
-/** runc's last error from its JSON log, which says why far better than its exit code. */
-async function runcError(logFile: string, code: number | null): Promise<string> {
-  const text = await readFile(logFile, 'utf8').catch(() => '');
-  const messages = text
-    .split('\n')
-    .filter(Boolean)
-    .map((line) => {
-      try {
-        const entry = JSON.parse(line) as { level?: string; msg?: string };
-        return entry.level === 'error' || entry.level === 'fatal' ? entry.msg : undefined;
-      } catch {
-        return line;
-      }
-    })
-    .filter((message): message is string => Boolean(message));
-  return messages.at(-1) ?? `runc exited with ${code}`;
 }

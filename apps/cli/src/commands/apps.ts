@@ -27,6 +27,16 @@ const runtimeOption = (description: string) =>
 
 const NO_TARGET = 'no target set: run `nimbus target TENANT/NAMESPACE` first';
 
+/** The app `-a` names, as the API shows it. */
+function fetchApp(context: CliContext, reference: string) {
+  const path = resolveApp(reference, context.store.target());
+  return context
+    .session()
+    .call((client) =>
+      client.GET('/v1/tenants/{tenant}/namespaces/{namespace}/apps/{app}', { params: { path } }),
+    );
+}
+
 export function registerAppCommands(program: Command, context: CliContext): void {
   defineCommand(program, 'apps', 'list the apps of the target namespace').action(
     async (options: JsonOption) => {
@@ -79,12 +89,7 @@ export function registerAppCommands(program: Command, context: CliContext): void
   defineCommand(program, 'apps:info', 'show an app')
     .addOption(appOption().makeOptionMandatory())
     .action(async (options: AppOptions) => {
-      const path = resolveApp(options.app, context.store.target());
-      const app = await context
-        .session()
-        .call((client) =>
-          client.GET('/v1/tenants/{tenant}/namespaces/{namespace}/apps/{app}', { params: { path } }),
-        );
+      const app = await fetchApp(context, options.app);
       emit(options.json, app, () =>
         printPairs([
           ['Name', app.name],
@@ -119,12 +124,7 @@ export function registerAppCommands(program: Command, context: CliContext): void
   defineCommand(program, 'open', "print the app's URL, where the router serves it")
     .addOption(appOption().makeOptionMandatory())
     .action(async (options: AppOptions) => {
-      const path = resolveApp(options.app, context.store.target());
-      const app = await context
-        .session()
-        .call((client) =>
-          client.GET('/v1/tenants/{tenant}/namespaces/{namespace}/apps/{app}', { params: { path } }),
-        );
+      const app = await fetchApp(context, options.app);
       emit(options.json, { url: app.url }, () => print(app.url));
     });
 

@@ -21,6 +21,8 @@ import { RedisService } from '../infra/redis.service';
 import { isSettled, toAssignment, type AssignmentContext } from './assignments';
 import { ClusterEventsService } from './cluster-events.service';
 
+type CachedRelease = AssignmentContext['release'] & { env: Record<string, string> };
+
 const INSTANCE_CONTEXT = {
   app: { include: { namespace: true, tenant: true } },
 } satisfies Prisma.InstanceInclude;
@@ -30,8 +32,8 @@ type InstanceWithApp = Prisma.InstanceGetPayload<{ include: typeof INSTANCE_CONT
 @Injectable()
 export class AgentsService {
   private readonly cutter: ReleaseCutter;
-  /** Release environments, opened once: releases never change. */
-  private readonly environments = new LRUCache<string, Promise<Record<string, string>>>({ max: 1000 });
+  /** Releases with their environments opened, by app and version. */
+  private readonly releases = new LRUCache<string, Promise<CachedRelease | null>>({ max: 1000 });
   /** Which app each instance belongs to, for shipping its log lines. */
   private readonly instanceApps = new LRUCache<string, { appId: string; processType: string }>({
     max: 10_000,
@@ -196,16 +198,8 @@ export class AgentsService {
   }
 
   private async contextOf(instance: InstanceWithApp): Promise<AssignmentContext | null> {
-    const release = await this.prisma.client.release.findFirst({
-      where: { appId: instance.appId, version: instance.releaseVersion },
-    });
+    const release = await this.releaseOf(instance.tenantId, instance.appId, instance.releaseVersion);
     if (!release) return null;
-    const key = `${instance.appId}:${release.version}`;
-    let env = this.environments.get(key);
-    if (!env) {
-      env = this.openEnvironment(instance.tenantId, instance.appId, release.configSnapshot);
-      this.environments.set(key, env);
-    }
     return {
       app: {
         tenant: instance.app.tenant.name,
@@ -213,13 +207,36 @@ export class AgentsService {
         name: instance.app.name,
         runtime: instance.app.runtime,
       },
-      release: {
-        version: release.version,
-        imageDigest: release.imageDigest,
-        processTypes: release.processTypes as Record<string, string>,
-      },
-      env: await env,
+      release,
+      env: release.env,
       gracePeriodMs: this.config.NIMBUS_STOP_GRACE_PERIOD,
+    };
+  }
+
+  /**
+   * A release as assignments carry it, its environment opened: read and decrypted once, since
+   * releases never change, rather than on every watch wake-up of every node running it.
+   */
+  private releaseOf(tenantId: string, appId: string, version: number): Promise<CachedRelease | null> {
+    const key = `${appId}:${version}`;
+    let cached = this.releases.get(key);
+    if (!cached) {
+      cached = this.loadRelease(tenantId, appId, version);
+      this.releases.set(key, cached);
+      // A failed read is not remembered: the next caller tries again.
+      cached.catch(() => this.releases.delete(key));
+    }
+    return cached;
+  }
+
+  private async loadRelease(tenantId: string, appId: string, version: number): Promise<CachedRelease | null> {
+    const release = await this.prisma.client.release.findFirst({ where: { appId, version } });
+    if (!release) return null;
+    return {
+      version: release.version,
+      imageDigest: release.imageDigest,
+      processTypes: release.processTypes as Record<string, string>,
+      env: await this.openEnvironment(tenantId, appId, release.configSnapshot),
     };
   }
 

@@ -1,4 +1,4 @@
-import type { Assignment } from '@nimbus/cluster';
+import { FINISHED_PHASES, type Assignment } from '@nimbus/cluster';
 import type { Instance } from '@nimbus/db';
 
 /** What an assignment needs besides its instance row; loaded (and cached) by the caller. */
@@ -12,8 +12,10 @@ export interface AssignmentContext {
 
 /** Instances an agent has nothing more to do for: over, and not to be started again. */
 export function isSettled(instance: Pick<Instance, 'phase' | 'desiredState' | 'kind'>): boolean {
-  const over = instance.phase === 'exited' || instance.phase === 'failed' || instance.phase === 'lost';
-  return over && (instance.desiredState === 'stopped' || instance.kind === 'oneoff');
+  return (
+    FINISHED_PHASES.includes(instance.phase) &&
+    (instance.desiredState === 'stopped' || instance.kind === 'oneoff')
+  );
 }
 
 export function toAssignment(instance: Instance, context: AssignmentContext): Assignment {

@@ -1,5 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
 import type { Node } from '@nimbus/db';
+import { FINISHED_PHASES } from '@nimbus/cluster';
 import { forbidden, notFound } from '../common/problem';
 import type { Principal } from '../auth/principal';
 import { ClusterEventsService } from '../cluster/cluster-events.service';
@@ -44,7 +45,7 @@ export class NodesService {
 
   private async present(node: Node) {
     const bound = await this.prisma.client.instance.aggregate({
-      where: { nodeId: node.id, desiredState: 'running', phase: { notIn: ['exited', 'failed', 'lost'] } },
+      where: { nodeId: node.id, desiredState: 'running', phase: { notIn: FINISHED_PHASES } },
       _sum: { cpuMillis: true, memoryMb: true },
       _count: { _all: true },
     });

@@ -1,5 +1,6 @@
 import { HttpStatus, Injectable } from '@nestjs/common';
 import { AuditRepository, type App, type Instance, type Node } from '@nimbus/db';
+import { FINISHED_PHASES } from '@nimbus/cluster';
 import { badRequest, notFound, ProblemException } from '../common/problem';
 import { requireNamespace } from '../common/access-targets';
 import { AuditService } from '../audit/audit.service';
@@ -33,10 +34,7 @@ export class ProcessesService {
         where: {
           appId: app.id,
           // What runs or should: finished one-offs and stopped instances are history.
-          OR: [
-            { kind: 'service', desiredState: 'running' },
-            { phase: { notIn: ['exited', 'failed', 'lost'] } },
-          ],
+          OR: [{ kind: 'service', desiredState: 'running' }, { phase: { notIn: FINISHED_PHASES } }],
         },
         include: { node: true },
         orderBy: [{ processType: 'asc' }, { createdAt: 'asc' }],

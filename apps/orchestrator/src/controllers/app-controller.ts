@@ -1,4 +1,4 @@
-import { Scheduler, type NamespaceQuota, type SchedulableNode } from '@nimbus/cluster';
+import { FINISHED_PHASES, Scheduler, type NamespaceQuota, type SchedulableNode } from '@nimbus/cluster';
 import type { Db, Instance, Node, Prisma } from '@nimbus/db';
 import type { OrchestratorConfig } from '../orchestrator.config';
 import { planProcess, type PlannedInstance } from './rollout-plan';
@@ -14,7 +14,7 @@ export interface ReconcileOutcome {
 
 type AppWithContext = Prisma.AppGetPayload<{ include: { namespace: true; tenant: true; formations: true } }>;
 
-const settledPhases = new Set(['exited', 'failed', 'lost']);
+const settledPhases = new Set(FINISHED_PHASES);
 /** Instances the app still has, as far as its controllers are concerned. */
 const isLive = (instance: Instance) =>
   instance.desiredState === 'running' && !(instance.kind === 'oneoff' && settledPhases.has(instance.phase));
@@ -322,7 +322,7 @@ export async function event(
 async function schedulableNodes(tx: Db, nodes: Node[], leaseMs: number): Promise<SchedulableNode[]> {
   const bound = await tx.instance.groupBy({
     by: ['nodeId', 'appId'],
-    where: { nodeId: { not: null }, desiredState: 'running', phase: { notIn: ['exited', 'failed', 'lost'] } },
+    where: { nodeId: { not: null }, desiredState: 'running', phase: { notIn: FINISHED_PHASES } },
     _sum: { cpuMillis: true, memoryMb: true },
     _count: { _all: true },
   });
@@ -353,7 +353,7 @@ async function quotaOf(tx: Db, app: AppWithContext): Promise<NamespaceQuota> {
       namespaceId: app.namespaceId,
       nodeId: { not: null },
       desiredState: 'running',
-      phase: { notIn: ['exited', 'failed', 'lost'] },
+      phase: { notIn: FINISHED_PHASES },
     },
     _sum: { cpuMillis: true, memoryMb: true },
     _count: { _all: true },
