@@ -230,7 +230,10 @@ describe('nimbus CLI', () => {
     it('should create, list, show and destroy an app', async () => {
       const { run, tenant } = await targetedApp();
 
-      expect(ok(await run('apps:create', 'api'))).toBe(`Created app api in ${tenant}/prod\n`);
+      // The platform's default runtime: oci where runc runs, as here in CI.
+      expect(ok(await run('apps:create', 'api'))).toMatch(
+        new RegExp(`^Created app api in ${tenant}/prod \\(runtime (oci|process)\\)\n$`),
+      );
       const listed = ok(await run('apps'));
       expect(listed).toMatch(/^NAME +CONFIG VERSION +CREATED +UPDATED$/m);
       expect(listed).toMatch(/^api +0 /m);

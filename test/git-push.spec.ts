@@ -57,7 +57,7 @@ describe('git push deploys', () => {
     builder = await startBuilderProcess(gateway.env);
     work = await mkdtemp(join(tmpdir(), 'nimbus-push-'));
     ({ ownerToken: token } = await seedTenant(gateway, 'acme', {
-      prod: ['web', 'failing', 'migrating', 'bulky', 'masked'],
+      prod: ['web', 'failing', 'migrating', 'bulky', 'masked', 'ruby'],
     }));
     await seedTenant(gateway, 'globex', { prod: ['secret'] });
     ({ id: appId, tenantId } = await gateway.db.app.findFirstOrThrow({ where: { name: 'web' } }));
@@ -93,7 +93,7 @@ describe('git push deploys', () => {
     await git(dir, 'commit', '-qam', 'second');
     const second = await git(dir, 'push', gitRemote(gateway.url, token, 'acme/prod/web'), 'main');
     expect(second.code).toBe(0);
-    expect(second.output).toContain('remote: -----> Restoring cached dependencies (lockfile unchanged)');
+    expect(second.output).toContain('remote: -----> Restoring cached dependencies (node_modules)');
     expect(second.output).toContain('remote: -----> Released v2');
     const [v2] = await releases();
     expect(inspect(await head(dir)).Digest).toBe(v2!.imageDigest);
@@ -250,6 +250,23 @@ describe('git push deploys', () => {
       expect(await releaseCount()).toBe(before);
       const app = await gateway.db.app.findFirstOrThrow({ where: { name: 'migrating' } });
       expect(app.currentReleaseVersion).toBe(1);
+    });
+
+    it('should refuse an app Nimbus cannot build, even with a Procfile, naming what it found', async () => {
+      const dir = await repository('ruby', {
+        Gemfile: "source 'https://rubygems.org'\ngem 'puma'\n",
+        Procfile: 'web: bundle exec puma -p $PORT\n',
+        'config.ru': 'run ->(env) { [200, {}, ["hi"]] }\n',
+      });
+      const before = await releaseCount();
+      const push = await git(dir, 'push', gitRemote(gateway.url, token, 'acme/prod/ruby'), 'main');
+      expect(push.code).not.toBe(0);
+      expect(push.output).toContain(
+        "remote:  !     Push rejected: found a Ruby app (Gemfile), which Nimbus cannot build: Nimbus has no Ruby toolchain, so the Procfile's commands could not run. " +
+          'Nimbus builds Node.js (package.json), Python (requirements.txt or pyproject.toml), a static site (index.html), or a Procfile whose commands need no other toolchain.',
+      );
+      expect(push.output).toContain('[remote rejected] main -> main (pre-receive hook declined)');
+      expect(await releaseCount()).toBe(before);
     });
 
     it('should refuse a push over the size limit', async () => {

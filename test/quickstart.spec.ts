@@ -1,7 +1,7 @@
 import { execFile, type ExecFileOptions } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { request } from 'node:http';
-import { mkdir, mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
+import { chmod, mkdir, mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { Client } from 'pg';
@@ -73,6 +73,8 @@ describe('Quickstart', () => {
 
   it('should start the platform and let the CLI create a tenant, namespace, app, config and secrets', async () => {
     state = await mkdtemp(join(tmpdir(), 'nimbus-quickstart-'));
+    // Instances run as an unprivileged user below the state directory.
+    await chmod(state, 0o711);
     database = `nimbus_quickstart_${randomBytes(4).toString('hex')}`;
     const databaseUrl = new URL(serverUrl);
     databaseUrl.pathname = `/${database}`;

@@ -8,9 +8,9 @@ import { performance } from 'node:perf_hooks';
 import { commitSourceChange, createAppRepository, gitEnv } from './bench-app.mjs';
 
 const require = createRequire(import.meta.url);
-const { buildCommit } = require('../../apps/builder/dist/index.js');
+const { buildCommit, stepRunner } = require('../../apps/builder/dist/index.js');
 const { LayoutImageStore } = require('@nimbus/oci');
-const { containerSupport, runCommand, runInContainer } = require('@nimbus/sandbox');
+const { containerSupport } = require('@nimbus/sandbox');
 
 /**
  * Where build steps run, as the builder's NIMBUS_BUILD_SANDBOX: `auto` becomes `runc` when the
@@ -24,19 +24,16 @@ export async function chooseSandbox(requested) {
   return { sandbox: 'none', reason: `auto: ${support.reason}` };
 }
 
-/** The builder's step runners (its `stepRunner`), with its default build user. */
-function stepRunner(sandbox, stateDir) {
-  if (sandbox === 'none') return ({ writable: _writable, ...options }) => runCommand(options);
-  return (options) => runInContainer({ ...options, user: { uid: 10_000, gid: 10_000 }, stateDir });
-}
-
 /**
  * `cold` builds, each of a fresh app with a fresh cache directory (no node_modules cache, no npm
  * cache), then `warm` builds of new commits of the last of them, whose lockfile is unchanged.
  */
 export async function measureBuildPhase({ root, cold, warm, sandbox, timeoutMs, verbose }) {
   const store = new LayoutImageStore(join(root, 'images'));
-  const runStep = stepRunner(sandbox, join(root, 'runc'));
+  // The builder's own step runner, with its default build user.
+  const runStep = stepRunner(
+    sandbox === 'none' ? null : { user: { uid: 10_000, gid: 10_000 }, stateDir: join(root, 'runc') },
+  );
   // The builder's defaults (NIMBUS_BUILD_MEMORY_MB, NIMBUS_BUILD_MAX_PROCESSES), so steps run confined as there.
   const limits = { timeoutMs, memoryBytes: 2048 * 1024 * 1024, maxProcesses: 1024 };
   const timed = async (dir, commit, cacheDir, expectRestore) => {

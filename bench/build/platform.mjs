@@ -3,7 +3,7 @@
 // cleanup of a whole run on one (bench/build's, and bench/serving's on its subclass).
 /* global fetch, AbortSignal */
 import { randomBytes } from 'node:crypto';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { chmodSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import os from 'node:os';
 import { join } from 'node:path';
@@ -231,6 +231,9 @@ export class Platform {
  */
 export function makeRunDir(name) {
   const root = mkdtempSync(join(os.tmpdir(), `nimbus-bench-${name}-`));
+  // mkdtemp makes it 0700: process-runtime instances run as another user (uid 10001) in copies
+  // below the agent's state directory, which must be traversable by them.
+  chmodSync(root, 0o711);
   process.env.TMPDIR = join(root, 'tmp');
   mkdirSync(process.env.TMPDIR);
   const giveUp = (message) => {

@@ -6,14 +6,16 @@ import { join } from 'node:path';
 /**
  * `defaults` overridden by the command line: `--json` (true), `--NAME=VALUE` for a name in
  * `choices` with one of its values, `--NAME=N` for a name whose default is a number (a whole
- * number above 0, or 0 too for a name in `mayBeZero`). Anything else prints `usage` and exits 2.
+ * number above 0, or 0 too for a name in `mayBeZero`), `--NAME=A,B` for a name in `lists` (an
+ * array, for the bench to check). Anything else prints `usage` and exits 2.
  */
-export function parseOptions(defaults, { usage, choices = {}, mayBeZero = [] }) {
+export function parseOptions(defaults, { usage, choices = {}, mayBeZero = [], lists = [] }) {
   const options = { ...defaults };
   for (const arg of process.argv.slice(2)) {
-    const [, name, value] = /^--([a-z]+)(?:=([a-z0-9]+))?$/.exec(arg) ?? [];
+    const [, name, value] = /^--([a-z]+)(?:=([a-z0-9,-]+))?$/.exec(arg) ?? [];
     if (name === 'json' && value === undefined) options.json = true;
     else if (Object.hasOwn(choices, name) && choices[name].includes(value)) options[name] = value;
+    else if (lists.includes(name) && value !== undefined) options[name] = value.split(',');
     else if (
       typeof defaults[name] === 'number' &&
       /^\d+$/.test(value) &&

@@ -1,5 +1,5 @@
-import { writeFile } from 'node:fs/promises';
-import { join } from 'node:path';
+import { mkdir, writeFile } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
 import { git } from '../../apps/gateway/test/support/git';
 
 /**
@@ -25,7 +25,10 @@ process.on('SIGTERM', () => { console.log('bye'); server.close(() => process.exi
 /** Commits `files` into the repository at `dir` (creating it on first use). */
 export async function commit(dir: string, files: Record<string, string>, message = 'change'): Promise<void> {
   await git(join(dir, '..'), 'init', '-q', dir);
-  for (const [file, content] of Object.entries(files)) await writeFile(join(dir, file), content);
+  for (const [file, content] of Object.entries(files)) {
+    await mkdir(dirname(join(dir, file)), { recursive: true });
+    await writeFile(join(dir, file), content);
+  }
   await git(dir, 'add', '.');
   await git(dir, 'commit', '-qm', message);
 }

@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { request } from 'node:http';
-import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
+import { chmod, mkdtemp, readFile, readdir, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { freePort, startNodeProcess, type NodeProcess } from '@nimbus/testing';
@@ -50,6 +50,8 @@ export class TestCluster {
 
   static async start(options: ClusterOptions = {}): Promise<TestCluster> {
     const root = await mkdtemp(join(tmpdir(), 'nimbus-cluster-'));
+    // Instances of the process runtime run as an unprivileged user, in copies below the agents' state.
+    await chmod(root, 0o711);
     const routerPort = await freePort();
     const lease = options.leaseDuration ?? '10s';
     const gateway = await startTestGateway({

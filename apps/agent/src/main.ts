@@ -23,16 +23,27 @@ function imageSource(config: AgentConfig): ImageSource {
   return { kind: 'registry', url: config.NIMBUS_REGISTRY_URL, ...(credentials ? { credentials } : {}) };
 }
 
+/** Whom instances run as: switching users needs root; elsewhere they run as the agent does. */
+function instanceUser(config: AgentConfig): { uid: number; gid: number } | null {
+  return process.getuid?.() === 0
+    ? { uid: config.NIMBUS_INSTANCE_UID, gid: config.NIMBUS_INSTANCE_GID }
+    : null;
+}
+
 /** The runtimes asked for that this host can run: `oci` only where runc runs. */
 async function runtimesFor(
   config: AgentConfig,
+  user: { uid: number; gid: number } | null,
   logger: ReturnType<typeof createLogger>,
 ): Promise<Map<string, Runtime>> {
   const runtimes = new Map<string, Runtime>();
   if (config.NIMBUS_AGENT_RUNTIMES.includes('process'))
     runtimes.set(
       'process',
-      new ProcessRuntime({ hostPath: process.env.PATH ?? '/usr/local/bin:/usr/bin:/bin' }),
+      new ProcessRuntime({
+        hostPath: process.env.PATH ?? '/usr/local/bin:/usr/bin:/bin',
+        ...(user ? { user } : {}),
+      }),
     );
   if (config.NIMBUS_AGENT_RUNTIMES.includes('oci')) {
     const support = await containerSupport();
@@ -56,10 +67,12 @@ async function main(): Promise<void> {
   const logger = createLogger({ service: 'agent', level: config.LOG_LEVEL });
   const registry = new Registry();
   collectDefaultMetrics({ register: registry });
-  const runtimes = await runtimesFor(config, logger);
+  const user = instanceUser(config);
+  const runtimes = await runtimesFor(config, user, logger);
   const images = new ImageCache({
     cacheDir: join(config.NIMBUS_AGENT_STATE_DIR, 'images'),
     source: imageSource(config),
+    ...(user ? { owner: user } : {}),
   });
   const controlPlane = new ControlPlane(config.NIMBUS_API_URL);
   const agent = new NodeAgent({

@@ -1,4 +1,4 @@
-import { mkdir, readFile, readdir, rm, writeFile } from 'node:fs/promises';
+import { chmod, mkdir, readFile, readdir, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Assignment, InstanceStatus, NodeRegistration } from '@nimbus/cluster';
 import type { Logger } from '@nimbus/logging';
@@ -62,7 +62,10 @@ export class NodeAgent {
   }
 
   async start(): Promise<Credential> {
-    await mkdir(this.instancesDir, { recursive: true, mode: 0o700 });
+    // Traversable but not listable: process-runtime instances (another user) reach their own
+    // directory by name, and see neither the others nor the agent's records (mode 0600).
+    await mkdir(this.instancesDir, { recursive: true, mode: 0o711 });
+    await chmod(this.instancesDir, 0o711);
     const credential = await this.credential();
     this.adoptable = await this.loadSaved();
     await this.renewLease();
@@ -176,6 +179,7 @@ export class NodeAgent {
         exitCode: null,
         reason: 'Stopped',
         message: null,
+        lastFailure: null,
         port: null,
         usage: null,
       });

@@ -154,14 +154,32 @@ describe(ImageCache.name, () => {
       { name: 'app/', type: 'directory' },
       { name: 'app/relative', type: 'symlink', linkname: 'server.js' },
       { name: 'app/absolute', type: 'symlink', linkname: '/etc/hostname' },
-      { name: 'app/climbing', type: 'symlink', linkname: '../../../../usr/bin/node' },
+      { name: 'app/.venv/bin/python3.11', type: 'symlink', linkname: 'python3' },
+      { name: 'app/.venv/bin/python3', type: 'symlink', linkname: '/usr/bin/python3' },
     ]);
 
     const image = await layoutCache().ensure(TEST_REPOSITORY, await pushRawImage(layouts, [layer]));
 
     expect(await readlink(join(image.rootfs, 'app/relative'))).toBe('server.js');
     expect(await readlink(join(image.rootfs, 'app/absolute'))).toBe('../etc/hostname');
-    expect(await readlink(join(image.rootfs, 'app/climbing'))).toBe('../usr/bin/node');
+    expect(await readlink(join(image.rootfs, 'app/.venv/bin/python3.11'))).toBe('python3');
+    expect(await readlink(join(image.rootfs, 'app/.venv/bin/python3'))).toBe('../../../usr/bin/python3');
+  });
+
+  it("should give the unpacked files to the owner it is given, and keep its own directory the agent's alone", async () => {
+    const cacheDir = newCacheDir();
+    // Made by someone else, open to all: the cache closes it.
+    await mkdir(cacheDir, { mode: 0o755 });
+    const owner = { uid: 10001, gid: 10001 };
+    const cache = new ImageCache({ cacheDir, source: { kind: 'layout', root: layouts }, owner });
+
+    const image = await cache.ensure(TEST_REPOSITORY, digest);
+
+    expect((await stat(cacheDir)).mode & 0o777).toBe(0o700);
+    for (const path of ['app', 'app/server.js', 'app/node_modules/.bin/hello', 'nimbus/static-server.mjs']) {
+      const stats = await lstat(join(image.rootfs, path));
+      expect({ path, uid: stats.uid, gid: stats.gid }).toEqual({ path, ...owner });
+    }
   });
 
   it('should never give setuid, setgid or write for others on the host, and make implied directories 0755', async () => {
@@ -195,6 +213,19 @@ describe(ImageCache.name, () => {
         'a hard link out of the image',
         () => [[{ name: 'app/passwd', type: 'link', linkname: '../../etc/passwd' }]],
       ],
+      [
+        'a relative symbolic link climbing out of the image',
+        () => [[{ name: 'app/climbing', type: 'symlink', linkname: '../../../../usr/bin/node' }]],
+      ],
+      [
+        "an entry below the layer's own symbolic link",
+        () => [
+          [
+            { name: 'app/link', type: 'symlink', linkname: '/' },
+            { name: 'app/link/escaped.txt', content: 'x' },
+          ],
+        ],
+      ],
       ['a whiteout with ..', () => [[{ name: 'app/../.wh.escaped.txt' }]]],
     ];
 
@@ -211,12 +242,12 @@ describe(ImageCache.name, () => {
     });
   });
 
-  it('should never write through a symbolic link, even one that pointed out of the image', async () => {
+  it("should never write through a lower layer's symbolic link, even one naming a host path", async () => {
     const outside = await tempDir('outside');
     try {
       const lower = await rawLayer([
         { name: 'app/', type: 'directory' },
-        { name: 'app/link', type: 'symlink', linkname: `../../../../../..${outside}` },
+        { name: 'app/link', type: 'symlink', linkname: outside },
       ]);
       const upper = await rawLayer([{ name: 'app/link/escaped.txt', content: 'x' }]);
 

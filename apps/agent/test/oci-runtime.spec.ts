@@ -6,6 +6,10 @@ import { OciRuntime } from '../src/runtimes/oci-runtime';
 import type { UnpackedImage } from '../src/runtimes/runtime';
 import { Instances, runtimeContract } from './support/runtime-contract';
 import { TEST_REPOSITORY, httpGet, pushTestImage, removeDir, tempDir } from './support/test-image';
+import { pushWritableLayerImage, writableLayerContract } from './support/writable-layer';
+
+/** Whom the runtime runs instances as by default; the agent gives unpacked images to that user. */
+const INSTANCE_USER = { uid: 10001, gid: 10001 };
 
 /*
  * Jest collects tests synchronously, so the skip is decided by the synchronous preconditions
@@ -19,15 +23,19 @@ const title = runs ? OciRuntime.name : `${OciRuntime.name} (skipped: ${precondit
 suite(title, () => {
   let work: string;
   let image: UnpackedImage;
+  let writableImage: UnpackedImage;
 
   beforeAll(async () => {
     work = await tempDir('oci');
     const digest = await pushTestImage(work, join(work, 'layouts'));
+    // As the agent's main does: unpacked files belong to the instances' user.
     const cache = new ImageCache({
       cacheDir: join(work, 'images'),
       source: { kind: 'layout', root: join(work, 'layouts') },
+      owner: INSTANCE_USER,
     });
     image = await cache.ensure(TEST_REPOSITORY, digest);
+    writableImage = await cache.ensure(TEST_REPOSITORY, await pushWritableLayerImage(join(work, 'layouts')));
   });
   afterAll(async () => {
     // Nothing of ours may be left in runc's state directory.
@@ -49,7 +57,7 @@ suite(title, () => {
     const instances = new Instances(fixture);
     afterEach(() => instances.cleanup());
 
-    it('should run as a non-root user on a read-only root, with only /tmp writable', async () => {
+    it('should run as a non-root user on a read-only root, with only /app and /tmp writable', async () => {
       const { port } = await instances.start('node server.js');
 
       const who = JSON.parse(await httpGet(port, '/whoami')) as Record<string, unknown>;
@@ -59,7 +67,7 @@ suite(title, () => {
         gid: 10001,
         cwd: '/app',
         root: 'EROFS',
-        app: 'EROFS',
+        app: 'written',
         tmp: 'written',
       });
     });
@@ -78,6 +86,15 @@ suite(title, () => {
         handle.containerId as string,
       ]);
       expect(state.ok).toBe(false);
+    });
+  });
+
+  describe("the instance's writable layer", () => {
+    writableLayerContract({
+      ...fixture,
+      image: () => writableImage,
+      appDir: () => '/app',
+      uid: INSTANCE_USER.uid,
     });
   });
 });

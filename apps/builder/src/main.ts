@@ -28,6 +28,7 @@ async function chooseSandbox(config: BuilderConfig, scratchDir: string): Promise
   return {
     user: { uid: config.NIMBUS_BUILD_UID, gid: config.NIMBUS_BUILD_GID },
     stateDir: join(scratchDir, 'runc'),
+    bundleDir: join(scratchDir, 'bundles'),
   };
 }
 

@@ -1,5 +1,5 @@
 import { execFileSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -89,7 +89,11 @@ describe(buildCommit.name, () => {
     );
     const cold = await build(source);
     expect(cold.lines).toEqual(
-      expect.arrayContaining(['-----> Node.js app detected', '-----> npm ci', '-----> Process types: web']),
+      expect.arrayContaining([
+        '-----> Node.js app detected (package.json, package-lock.json)',
+        '-----> npm ci',
+        '-----> Process types: web',
+      ]),
     );
     expect(cold.image).toMatchObject({ stack: 'node', processTypes: { web: 'npm start' }, release: null });
     const config = inspect(source.commit).config;
@@ -104,9 +108,70 @@ describe(buildCommit.name, () => {
     await writeFile(join(source.dir, 'server.js'), "console.log('v2');\n");
     git(source.dir, 'commit', '-qam', 'second');
     const warm = await build(archive(source.dir));
-    expect(warm.lines).toContain('-----> Restoring cached dependencies (lockfile unchanged)');
+    expect(warm.lines).toContain('-----> Restoring cached dependencies (node_modules)');
     expect(warm.lines).not.toContain('-----> npm ci');
     expect(warm.image.digest).not.toBe(cold.image.digest);
+  });
+
+  it('should reuse the dependencies of an app without a lockfile while its package.json dependencies are unchanged', async () => {
+    // A `file:` dependency: npm installs it without the network.
+    const source = await repository(
+      root,
+      'unlocked-app',
+      {
+        'package.json': JSON.stringify({
+          name: 'unlocked',
+          version: '1.0.0',
+          dependencies: { greeting: 'file:greeting' },
+          scripts: { start: 'node server.js' },
+        }),
+        'server.js': "console.log(require('greeting'));\n",
+      },
+      (dir) => {
+        mkdirSync(join(dir, 'greeting'));
+        writeFileSync(join(dir, 'greeting/package.json'), '{"name":"greeting","version":"1.0.0"}');
+        writeFileSync(join(dir, 'greeting/index.js'), "module.exports = 'hello';\n");
+      },
+    );
+    const cold = await build(source);
+    expect(cold.lines).toContain('-----> Node.js app detected (package.json)');
+    expect(cold.lines).toContain('-----> npm install');
+    expect(existsSync(join(unpack(source.commit), 'app/node_modules/greeting'))).toBe(true);
+
+    // Key order and scripts are not dependencies: the tree is restored, not installed again.
+    await writeFile(
+      join(source.dir, 'package.json'),
+      JSON.stringify({
+        scripts: { start: 'node server.js', test: 'true' },
+        dependencies: { greeting: 'file:greeting' },
+        version: '1.0.1',
+        name: 'unlocked',
+      }),
+    );
+    git(source.dir, 'commit', '-qam', 'second');
+    const warm = await build(archive(source.dir));
+    expect(warm.lines).toEqual(
+      expect.arrayContaining([expect.stringMatching(/^-----> Restoring cached dependencies/)]),
+    );
+    expect(warm.lines).not.toContain('-----> npm install');
+    const warmCommit = git(source.dir, 'rev-parse', 'HEAD');
+    expect(existsSync(join(unpack(warmCommit), 'app/node_modules/greeting'))).toBe(true);
+
+    // A changed dependency field installs again.
+    await writeFile(
+      join(source.dir, 'package.json'),
+      JSON.stringify({
+        name: 'unlocked',
+        version: '1.0.1',
+        dependencies: { greeting: 'file:greeting' },
+        overrides: { greeting: 'file:greeting' },
+        scripts: { start: 'node server.js' },
+      }),
+    );
+    git(source.dir, 'commit', '-qam', 'third');
+    const changed = await build(archive(source.dir));
+    expect(changed.lines).toContain('-----> npm install');
+    expect(changed.lines.some((line) => line.startsWith('-----> Restoring cached dependencies'))).toBe(false);
   });
 
   it('should build a static site around the built-in server', async () => {
@@ -126,7 +191,10 @@ describe(buildCommit.name, () => {
     });
     const { image, lines } = await build(source);
     expect(lines).toEqual(
-      expect.arrayContaining(['-----> Python app detected', '-----> pip install -r requirements.txt']),
+      expect.arrayContaining([
+        '-----> Python app detected (requirements.txt)',
+        '-----> pip install -r requirements.txt',
+      ]),
     );
     expect(image).toMatchObject({ stack: 'python', processTypes: { web: 'python app.py' } });
     expect(image.env).toMatchObject({ PYTHONUNBUFFERED: '1' });

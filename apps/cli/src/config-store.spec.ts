@@ -1,10 +1,11 @@
-import { mkdtempSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { ConfigStore } from './config-store';
 
 describe(ConfigStore.name, () => {
   const directory = mkdtempSync(join(tmpdir(), 'nimbus-config-store-'));
+  afterAll(() => rmSync(directory, { recursive: true, force: true }));
   let count = 0;
   const freshPath = () => join(directory, `case-${++count}`, 'nimbus', 'config.json');
 

@@ -1,3 +1,4 @@
+import { resolve } from 'node:path';
 import { z } from 'zod';
 import {
   booleanFromEnv,
@@ -30,6 +31,16 @@ export const gatewayConfigSchema = z.object({
   NIMBUS_GATEWAY_WORKERS: z.coerce.number().int().min(1).max(64).default(1),
   /** Where app repositories live (a bare repository per app). */
   NIMBUS_GIT_ROOT: pathFromEnv('.nimbus/git'),
+  /**
+   * The only directory file:// (and local path) submodule URLs may point into; unset, they are
+   * refused, so a tenant's .gitmodules cannot make the platform read its disk. For tests and
+   * operator-kept mirrors; https:// submodules need no setting.
+   */
+  NIMBUS_GIT_SUBMODULE_FILE_ROOT: z
+    .string()
+    .min(1)
+    .transform((path) => resolve(path))
+    .optional(),
   /** Where pushed source trees wait for a builder; shared with the builders. */
   NIMBUS_BUILD_SOURCES: pathFromEnv('.nimbus/build-sources'),
   /** The largest source tree (as an uncompressed tar) a push may build. */
@@ -41,6 +52,11 @@ export const gatewayConfigSchema = z.object({
   /** Builds that may run at once per app and per tenant; pushes beyond are refused. */
   NIMBUS_BUILDS_PER_APP: z.coerce.number().int().min(1).default(1),
   NIMBUS_BUILDS_PER_TENANT: z.coerce.number().int().min(1).default(3),
+  /**
+   * The runtime of apps created without one: `auto` is `oci` (a runc container, isolated) where
+   * runc runs on this host, else `process`. Set it where the gateway's host is not like the nodes.
+   */
+  NIMBUS_DEFAULT_RUNTIME: z.enum(['auto', 'oci', 'process']).default('auto'),
   /** Apps answer at APP.NAMESPACE.TENANT.NIMBUS_DOMAIN on the router's port. */
   NIMBUS_DOMAIN: z
     .string()

@@ -167,4 +167,32 @@ describe('releases', () => {
     expect(dump).toContain('Rollback to v1');
     expect(dump).not.toContain(SECRET);
   });
+
+  it("should keep app.json's formation and postdeploy in releases of the same image", async () => {
+    const API = '/v1/tenants/acme/namespaces/prod/apps/api';
+    const app = await gateway.db.app.findFirstOrThrow({
+      where: { name: 'api', namespace: { name: 'prod' } },
+    });
+    const user = await gateway.db.user.findUniqueOrThrow({ where: { email: ownerEmail } });
+    const fromBuild = { formation: { web: { replicas: 2 } }, postdeploy: 'node seed.js' };
+    await gateway.app
+      .get(ReleasesService)
+      .deploy(
+        tenantScope(app.tenantId),
+        app.id,
+        { digest: IMAGE_1, processTypes: { web: 'npm start' }, ...fromBuild },
+        'Deploy 1111111',
+        user.id,
+      );
+    // A config change, then a rollback, may land before the first deploy completes.
+    await call('PATCH', `${API}/config`, { set: { LOG_LEVEL: 'debug' } });
+    expect((await call('POST', `${API}/rollback`, { version: 1 })).status).toBe(201);
+    const releases = await gateway.db.release.findMany({
+      where: { appId: app.id },
+      orderBy: { version: 'asc' },
+    });
+    expect(
+      releases.map(({ version, formation, postdeploy }) => ({ version, formation, postdeploy })),
+    ).toEqual([1, 2, 3].map((version) => ({ version, ...fromBuild })));
+  });
 });

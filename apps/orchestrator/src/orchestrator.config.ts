@@ -20,6 +20,8 @@ export const orchestratorConfigSchema = z.object({
   NIMBUS_NODE_LEASE_DURATION: durationFromEnv('10s'),
   /** A rollout not done by then is rolled back. */
   NIMBUS_PROGRESS_DEADLINE: durationFromEnv('120s'),
+  /** A rollout fails (and is rolled back) at once when a new instance has failed this many times. */
+  NIMBUS_ROLLOUT_MAX_RESTARTS: z.coerce.number().int().min(1).default(2),
   /** Between taking an instance out of the routers and stopping it: routers catch up meanwhile. */
   NIMBUS_DRAIN_DELAY: durationFromEnv('2s'),
   /** Settled instances (stopped, finished one-offs) are forgotten after this. */

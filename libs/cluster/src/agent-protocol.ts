@@ -23,8 +23,15 @@ export interface RegisteredNode {
 
 export type RuntimeKind = 'process' | 'oci';
 
-/** How an instance is judged ready for traffic (and alive). */
-export type Probe = { type: 'tcp' } | { type: 'http'; path: string };
+/**
+ * How an instance is judged ready for traffic (and alive). An HTTP check declared in the app's
+ * app.json, carried by its image, takes the place of the assignment's probe.
+ */
+export type Probe =
+  | { type: 'tcp' }
+  | { type: 'http'; path: string }
+  /** Nothing to connect to (a worker): ready once it has run this long without exiting. */
+  | { type: 'uptime'; ms: number };
 
 /** One instance the control plane wants on this node, with everything needed to run it. */
 export interface Assignment {
@@ -96,6 +103,12 @@ export interface InstanceStatus {
   /** A word for why it is where it is: OOMKilled, CrashLoopBackOff, Error, Completed… */
   reason: string | null;
   message: string | null;
+  /**
+   * Its latest failure in a line, kept across restarts until it is ready again: the exit and
+   * the last line it printed ("exit 127, `sh: 1: x: not found`"), or what its check saw
+   * ("health check /health answered 404").
+   */
+  lastFailure: string | null;
   port: number | null;
   usage: { cpuPercent: number; memoryBytes: number } | null;
 }

@@ -8,12 +8,12 @@ export { AppRepository } from './repositories/app.repository';
 export { ConfigEntryRepository } from './repositories/config-entry.repository';
 export type { ConfigOwner } from './repositories/config-entry.repository';
 export { AuditRepository } from './repositories/audit.repository';
-export { ReleaseRepository } from './repositories/release.repository';
+export { ReleaseRepository, imageFieldsOf } from './repositories/release.repository';
 export { BuildRepository } from './repositories/build.repository';
 export { BuildLimitError } from './repositories/build.repository';
 export type { NewBuild, FinishedBuild, BuildLimits } from './repositories/build.repository';
 export { loadTenantKey } from './repositories/tenant-key';
-export type { NewRelease } from './repositories/release.repository';
+export type { NewRelease, ReleaseImageFields } from './repositories/release.repository';
 export type { AuditRecord } from './repositories/audit.repository';
 export { Prisma } from './generated/prisma/client';
 export type {

@@ -1,5 +1,7 @@
+import { parse as parseJsonc, printParseErrorCode, type ParseError } from 'jsonc-parser';
 import { z } from 'zod';
 import { configKey } from './config-keys';
+import type { HttpCheck } from './health-checks';
 
 /**
  * The parts of Heroku's app.json that Nimbus honours. Unknown keys are allowed (app.json files
@@ -52,14 +54,15 @@ export const appJsonSchema = z
 
 export type AppJson = z.infer<typeof appJsonSchema>;
 
-/** Parses app.json text; the error names the failing field, for the build output. */
+/**
+ * Parses app.json text, tolerating `//` and `/* *\/` comments as Heroku does (JSONC); the error
+ * names the failing field, or the line and column of a syntax error, for the build output.
+ */
 export function parseAppJson(text: string): AppJson {
-  let data: unknown;
-  try {
-    data = JSON.parse(text);
-  } catch (error) {
-    throw new Error(`app.json is not valid JSON: ${(error as Error).message}`);
-  }
+  const errors: ParseError[] = [];
+  const data: unknown = parseJsonc(text, errors, { disallowComments: false, allowTrailingComma: false });
+  const [syntax] = errors;
+  if (syntax) throw new Error(`app.json is not valid JSON: ${describeSyntaxError(text, syntax)}`);
   const parsed = appJsonSchema.safeParse(data);
   if (!parsed.success) {
     const issue = parsed.error.issues[0];
@@ -68,6 +71,18 @@ export function parseAppJson(text: string): AppJson {
     );
   }
   return parsed.data;
+}
+
+/** "comma expected at line 3, column 5", from the parser's code and offset. */
+function describeSyntaxError(text: string, error: ParseError): string {
+  const before = text.slice(0, error.offset).split('\n');
+  const line = before.length;
+  const column = (before.at(-1)?.length ?? 0) + 1;
+  // InvalidSymbol → "invalid symbol": the code's words, as a sentence.
+  const what = printParseErrorCode(error.error)
+    .replace(/([a-z])([A-Z])/g, '$1 $2')
+    .toLowerCase();
+  return `${what} at line ${line}, column ${column}`;
 }
 
 /** The default values app.json gives for config vars (entries with a `value`, or a bare string). */
@@ -81,14 +96,22 @@ export function appJsonEnvDefaults(appJson: AppJson): Record<string, string> {
 }
 
 /**
- * HTTP readiness paths per process type from app.json's checks (readiness, or Dokku's startup
- * checks): the first check of each type with a path. Types without one are probed by TCP.
+ * The HTTP check per process type from app.json's checks (Dokku's startup checks, or readiness
+ * ones): the first check of each type with a path. Types without one are probed by TCP.
  */
-export function appJsonReadinessPaths(appJson: AppJson): Record<string, string> {
-  const paths: Record<string, string> = {};
-  for (const [type, checks] of Object.entries(appJson.healthchecks ?? {})) {
-    const check = checks.find((candidate) => candidate.type !== 'liveness' && candidate.path);
-    if (check?.path) paths[type] = check.path;
+export function appJsonHealthChecks(appJson: AppJson): Record<string, HttpCheck> {
+  const checks: Record<string, HttpCheck> = {};
+  for (const [type, declared] of Object.entries(appJson.healthchecks ?? {})) {
+    const check = declared.find((candidate) => candidate.type !== 'liveness' && candidate.path);
+    if (!check?.path) continue;
+    checks[type] = {
+      path: check.path,
+      timeout: check.timeout,
+      ...(check.content !== undefined ? { content: check.content } : {}),
+      ...(check.type === 'startup'
+        ? { startup: { attempts: check.attempts, wait: check.wait, initialDelay: check.initialDelay } }
+        : {}),
+    };
   }
-  return paths;
+  return checks;
 }

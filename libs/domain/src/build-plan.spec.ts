@@ -66,8 +66,88 @@ describe(planBuild.name, () => {
   it('should refuse what it cannot build, saying what it supports', () => {
     expect(() => planBuild(facts(['main.go']))).toThrow(UnsupportedAppError);
     expect(() => planBuild(facts(['main.go']))).toThrow(
-      /Node\.js \(package\.json\), Python .* or any app with a Procfile/,
+      /no supported app found\. Nimbus builds Node\.js \(package\.json\), Python .* or a Procfile/,
     );
+  });
+
+  it.each([
+    [['package.json', 'package-lock.json', 'Procfile'], 'node', ['package.json', 'package-lock.json']],
+    [['package.json', 'yarn.lock'], 'node', ['package.json', 'yarn.lock']],
+    [['requirements.txt', 'pyproject.toml', 'Procfile'], 'python', ['requirements.txt', 'pyproject.toml']],
+    [['pyproject.toml', 'Procfile'], 'python', ['pyproject.toml']],
+    [['index.html', 'index.php'], 'static', ['index.html']],
+    [['Procfile', 'main.sh'], 'procfile', ['Procfile']],
+  ])('should say what it detected %j from', (files, stack, detectedFrom) => {
+    const plan = planBuild(
+      facts(files, { packageJson: '{"scripts":{"start":"node a.js"}}', procfile: 'web: ./main.sh' }),
+    );
+    expect(plan).toMatchObject({ stack, detectedFrom });
+  });
+
+  const SUPPORTED =
+    /Nimbus builds Node\.js \(package\.json\), Python \(requirements\.txt or pyproject\.toml\), a static site \(index\.html\), or a Procfile whose commands need no other toolchain\.$/;
+  it.each([
+    [
+      ['go.mod', 'main.go'],
+      undefined,
+      /^found a Go app \(go\.mod\), which Nimbus cannot build: Nimbus has no Go toolchain\. /,
+    ],
+    [
+      ['go.mod', 'Procfile'],
+      'web: bin/server',
+      /found a Go app \(go\.mod\).*so the Procfile's commands could not run/,
+    ],
+    [
+      ['Gemfile', 'Gemfile.lock', 'Procfile'],
+      'web: bundle exec puma',
+      /found a Ruby app \(Gemfile, Gemfile\.lock\).*no Ruby toolchain/,
+    ],
+    [['composer.json', 'Procfile'], 'web: heroku-php-apache2', /found a PHP app \(composer\.json\)/],
+    [['index.php'], undefined, /found a PHP app \(index\.php\).*no PHP toolchain/],
+    [
+      ['Dockerfile', 'Procfile'],
+      'web: ./run.sh',
+      /found a Docker build \(Dockerfile\).*does not build Dockerfiles/,
+    ],
+    [['Dockerfile', 'Gemfile'], undefined, /found a Ruby app \(Gemfile\) and a Docker build \(Dockerfile\)/],
+    [
+      ['.buildpacks', 'package.json'],
+      undefined,
+      /^found \.buildpacks, which asks for buildpacks \(multi-buildpack\)/,
+    ],
+    [['.buildpacks', 'Procfile'], 'web: ./run.sh', /Nimbus does not run buildpacks/],
+  ])('should refuse %j, naming what it found and the supported stacks', (files, procfile, message) => {
+    const attempt = () =>
+      planBuild(
+        facts(files, {
+          packageJson: '{"scripts":{"start":"node a.js"}}',
+          ...(procfile !== undefined ? { procfile } : {}),
+        }),
+      );
+    expect(attempt).toThrow(UnsupportedAppError);
+    expect(attempt).toThrow(message);
+    expect(attempt).toThrow(SUPPORTED);
+  });
+
+  it.each([
+    [
+      ['package.json', 'Dockerfile'],
+      /^Dockerfile ignored \(Nimbus does not build Dockerfiles\): this app builds as Node\.js \(package\.json\)$/,
+    ],
+    [
+      ['requirements.txt', 'Dockerfile', 'Procfile'],
+      /^Dockerfile ignored .* builds as Python \(requirements\.txt\)$/,
+    ],
+    [
+      ['package.json', 'Gemfile'],
+      /^Gemfile ignored \(Nimbus has no Ruby toolchain\): this app builds as Node\.js/,
+    ],
+    [['index.html', 'composer.json'], /^composer\.json ignored .* builds as a static site \(index\.html\)$/],
+  ])('should build %j with a warning that the other stack is ignored', (files, warning) => {
+    const plan = planBuild(
+      facts(files, { packageJson: '{"scripts":{"start":"node a.js"}}', procfile: 'web: gunicorn app:app' }),
+    );
+    expect(plan.warnings).toEqual([expect.stringMatching(warning)]);
   });
 
   it('should refuse an app with nothing to run', () => {

@@ -20,7 +20,10 @@ export { buildImage } from './image';
 export type { ImageLayer, ImageOptions, OciImage } from './image';
 export {
   PROCESS_TYPES_LABEL,
+  HEALTH_CHECKS_LABEL,
   READINESS_PATHS_LABEL,
+  FORMATION_LABEL,
+  POSTDEPLOY_LABEL,
   encodeProcessTypes,
   readProcessTypes,
 } from './process-types';

@@ -35,5 +35,14 @@ export function readProcessTypes(config: ImageConfig): Record<string, string> {
   return value as Record<string, string>;
 }
 
-/** Image label: HTTP readiness paths per process type (JSON), from the app's app.json. */
+/** Image label: HTTP checks per process type (JSON), from the app's app.json. */
+export const HEALTH_CHECKS_LABEL = 'dev.nimbus.healthchecks';
+
+/** Image label of images built before checks had fields: a bare readiness path per process type. */
 export const READINESS_PATHS_LABEL = 'dev.nimbus.readiness-paths';
+
+/** Image label: app.json's formation (JSON of process type → replicas, memory), for the first deploy. */
+export const FORMATION_LABEL = 'dev.nimbus.formation';
+
+/** Image label: app.json's `scripts.postdeploy`, run once after the app's first deploy. */
+export const POSTDEPLOY_LABEL = 'dev.nimbus.postdeploy';

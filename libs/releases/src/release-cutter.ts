@@ -15,6 +15,25 @@ import { snapshotOf, type SnapshotEntry } from './snapshot';
 export interface ReleaseImage {
   digest: string;
   processTypes: Record<string, string>;
+  /** From a build's app.json: replicas and memory per process type, for the app's first deploy. */
+  formation?: Record<string, { replicas?: number; memoryMb?: number }>;
+  /** From a build's app.json: run once after the app's first deploy. */
+  postdeploy?: string | null;
+}
+
+/**
+ * The image `release` runs, with what came with it from its build's app.json, for a new release
+ * of the same image (a config change): so that one landing before the first deploy completes does
+ * not lose the formation or the postdeploy script.
+ */
+export function releaseImageOf(release: Release): ReleaseImage {
+  return {
+    digest: release.imageDigest,
+    processTypes: release.processTypes as Record<string, string>,
+    // Written from a ReleaseImage by the cutter: the same shape comes back.
+    ...(release.formation ? { formation: release.formation as ReleaseImage['formation'] } : {}),
+    ...(release.postdeploy ? { postdeploy: release.postdeploy } : {}),
+  };
 }
 
 /** The app a release was asked for is gone (deleted while it was being built, say). */
@@ -65,6 +84,8 @@ export class ReleaseCutter {
     return new ReleaseRepository(tx).append(scope, app.id, {
       imageDigest: image.digest,
       processTypes: image.processTypes,
+      ...(image.formation && Object.keys(image.formation).length ? { formation: image.formation } : {}),
+      ...(image.postdeploy ? { postdeploy: image.postdeploy } : {}),
       configVersion: app.configVersion,
       configSnapshot: new Uint8Array(this.seal(tenantKey, app.id, snapshot)),
       description,

@@ -6,7 +6,7 @@ export type { ContainerRunOptions } from './run-in-container';
 export { containerPreconditions, containerSupport } from './container-support';
 export type { ContainerSupport } from './container-support';
 export { ociSpec } from './oci-spec';
-export type { BindMount, OciMount, OciSpec, OciSpecOptions } from './oci-spec';
+export type { BindMount, OciMount, OciSpec, OciSpecOptions, OverlayMount } from './oci-spec';
 export { createCgroup, oomKills, ownV1Path, swapLimitSupported } from './cgroups';
 export type { Cgroup, CgroupLimits } from './cgroups';
 export { findRunc, runc, runcError } from './runc';

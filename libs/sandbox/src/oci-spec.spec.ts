@@ -62,6 +62,40 @@ describe(ociSpec.name, () => {
     expect(mounts.find((mount) => mount.destination === '/sys')?.options).toContain('ro');
   });
 
+  it('should mount overlays after the binds, each over its own upper and work directories', () => {
+    const overlay = {
+      lower: '/images/abc/app',
+      upper: '/i/1/upper/app',
+      work: '/i/1/work/app',
+      destination: '/app',
+    };
+    const { mounts } = ociSpec({
+      ...base,
+      mounts: [{ source: '/srv/file', destination: '/file', readonly: true }],
+      overlays: [overlay],
+    });
+    expect(mounts.slice(-2)).toEqual([
+      expect.objectContaining({ destination: '/file', type: 'bind' }),
+      {
+        destination: '/app',
+        type: 'overlay',
+        source: 'overlay',
+        options: [
+          'lowerdir=/images/abc/app',
+          'upperdir=/i/1/upper/app',
+          'workdir=/i/1/work/app',
+          'nosuid',
+          'nodev',
+        ],
+      },
+    ]);
+    // overlayfs would read a comma as the next option, a colon as another lower layer.
+    expect(() => ociSpec({ ...base, overlays: [{ ...overlay, upper: '/i/1,x/upper' }] })).toThrow(
+      /cannot hold/,
+    );
+    expect(() => ociSpec({ ...base, overlays: [{ ...overlay, lower: 'relative' }] })).toThrow(/absolute/);
+  });
+
   it('should put the limits into linux.resources and deny devices beyond the defaults', () => {
     const { linux } = ociSpec({
       ...base,

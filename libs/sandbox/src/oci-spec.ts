@@ -70,6 +70,16 @@ export interface BindMount {
   readonly: boolean;
 }
 
+/** A directory seen through overlayfs: `lower` read-only, changes going to `upper` (host paths). */
+export interface OverlayMount {
+  lower: string;
+  upper: string;
+  /** overlayfs's scratch directory: empty, on the same filesystem as `upper`. */
+  work: string;
+  /** Path inside the container. */
+  destination: string;
+}
+
 export interface OciSpecOptions {
   args: string[];
   /** The whole environment of the process: nothing is inherited from the runtime. */
@@ -82,6 +92,8 @@ export interface OciSpecOptions {
   rootfs: string;
   /** Applied in order after the standard mounts, so a parent must come before what is mounted inside it. */
   mounts?: BindMount[];
+  /** Mounted after `mounts`, in order. */
+  overlays?: OverlayMount[];
   resources?: {
     memoryBytes?: number;
     /** Memory plus swap; leave unset where the host has no swap accounting (runc then fails). */
@@ -169,7 +181,7 @@ function assertPositive(value: number | undefined, what: string): void {
  * and the given limits enforced by the runtime's cgroup.
  */
 export function ociSpec(options: OciSpecOptions): OciSpec {
-  const { args, env, cwd, user, rootfs, mounts = [], resources = {} } = options;
+  const { args, env, cwd, user, rootfs, mounts = [], overlays = [], resources = {} } = options;
   if (args.length === 0) throw new Error('OCI spec: args must name a command');
   if (!isAbsolute(cwd)) throw new Error(`OCI spec: cwd must be an absolute path, got "${cwd}"`);
   assertId(user.uid, 'user.uid');
@@ -179,6 +191,14 @@ export function ociSpec(options: OciSpecOptions): OciSpec {
       throw new Error(
         `OCI spec: bind mount paths must be absolute, got ${mount.source} -> ${mount.destination}`,
       );
+  }
+  for (const overlay of overlays) {
+    const paths = [overlay.lower, overlay.upper, overlay.work, overlay.destination];
+    if (!paths.every(isAbsolute))
+      throw new Error(`OCI spec: overlay paths must be absolute, got ${paths.join(', ')}`);
+    // overlayfs's options are split on commas and its lower layers on colons.
+    if (paths.some((path) => /[,:]/.test(path)))
+      throw new Error(`OCI spec: overlay paths cannot hold "," or ":", got ${paths.join(', ')}`);
   }
   for (const key of Object.keys(env)) {
     if (key === '' || key.includes('='))
@@ -242,6 +262,18 @@ export function ociSpec(options: OciSpecOptions): OciSpec {
         type: 'bind',
         source: mount.source,
         options: ['rbind', mount.readonly ? 'ro' : 'rw', 'nosuid', 'nodev'],
+      })),
+      ...overlays.map((overlay): OciMount => ({
+        destination: overlay.destination,
+        type: 'overlay',
+        source: 'overlay',
+        options: [
+          `lowerdir=${overlay.lower}`,
+          `upperdir=${overlay.upper}`,
+          `workdir=${overlay.work}`,
+          'nosuid',
+          'nodev',
+        ],
       })),
     ],
     linux: {

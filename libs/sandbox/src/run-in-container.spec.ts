@@ -1,6 +1,6 @@
 import { execFileSync } from 'node:child_process';
 import { existsSync, statSync } from 'node:fs';
-import { link, mkdir, mkdtemp, readdir, rm, stat, symlink, writeFile } from 'node:fs/promises';
+import { link, mkdir, mkdtemp, readFile, readdir, rm, stat, symlink, writeFile } from 'node:fs/promises';
 import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { containerPreconditions, containerSupport, runInContainer, type ContainerRunOptions } from './index';
@@ -53,6 +53,28 @@ suite(title, () => {
 
   it('should be reported available by containerSupport', async () => {
     await expect(containerSupport()).resolves.toEqual({ available: true });
+  });
+
+  it('should bind a host directory at another path, writable, as the working directory', async () => {
+    const app = join(work, 'app');
+    await mkdir(app);
+    await writeFile(join(app, 'source.txt'), 'from the host');
+    const result = await run(['sh', '-c', 'pwd; cat source.txt; echo built > /app/out.txt'], {
+      cwd: '/app',
+      writable: [],
+      binds: [{ source: app, destination: '/app' }],
+    });
+    expect(result).toMatchObject({ exitCode: 0, stdout: ['/app', 'from the host'] });
+    expect(await readFile(join(app, 'out.txt'), 'utf8')).toBe('built\n');
+  });
+
+  it('should refuse a bind over a system directory, and a working directory outside every bind', async () => {
+    await expect(run(['true'], { binds: [{ source: work, destination: '/usr/local' }] })).rejects.toThrow(
+      /system directory/,
+    );
+    await expect(
+      run(['true'], { cwd: '/srv', writable: [], binds: [{ source: work, destination: '/app' }] }),
+    ).rejects.toThrow(/cwd \/srv must be inside/);
   });
 
   it('should stream both outputs line by line and return the exit code', async () => {

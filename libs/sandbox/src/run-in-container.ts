@@ -19,8 +19,18 @@ export interface ContainerRunOptions extends RunOptions {
    * paths in `env` stay valid; `cwd` must be one of them or inside one. Everything else is read-only.
    */
   writable: string[];
+  /**
+   * Host directories mounted read-write at another path inside (a build's tree at /app, so paths
+   * that tools bake into files stay valid once the tree is an image). Chowned like `writable`.
+   */
+  binds?: { source: string; destination: string }[];
   /** runc's state directory (`runc --root`), kept apart from other runc users; default under os.tmpdir(). */
   stateDir?: string;
+  /**
+   * Where the container's bundle is made, default os.tmpdir(): a caller that cleans up after a
+   * killed predecessor (a builder's scratch directory) passes its own, so nothing piles up.
+   */
+  bundleDir?: string;
   /** CPU time cap in CPUs' worth (0.5, 2); unset means no cap. */
   cpus?: number;
 }
@@ -51,7 +61,12 @@ export async function runInContainer(options: ContainerRunOptions): Promise<RunR
   if (command.length === 0) throw new Error('runInContainer needs a command');
   if (user.uid === 0 || user.gid === 0)
     throw new Error('runInContainer refuses to run as root: give a non-root uid and gid');
-  const writable = await checkWritable(options.writable, cwd);
+  const binds = await checkBinds(options.binds ?? []);
+  const writable = await checkWritable(
+    options.writable,
+    cwd,
+    binds.map((bind) => bind.destination),
+  );
   const binary = findRunc();
   if (!binary)
     throw new Error('runInContainer: runc was not found on PATH or in /usr/sbin (install the runc package)');
@@ -59,9 +74,12 @@ export async function runInContainer(options: ContainerRunOptions): Promise<RunR
   const stateRoot = resolve(options.stateDir ?? join(tmpdir(), 'nimbus-runc'));
   await mkdir(stateRoot, { recursive: true, mode: 0o700 });
   const id = `nimbus-${randomBytes(8).toString('hex')}`;
-  const bundle = await mkdtemp(join(tmpdir(), 'nimbus-bundle-'));
+  const bundleDir = resolve(options.bundleDir ?? tmpdir());
+  await mkdir(bundleDir, { recursive: true, mode: 0o700 });
+  const bundle = await mkdtemp(join(bundleDir, 'nimbus-bundle-'));
   try {
-    for (const dir of writable) await chownTree(dir, user.uid, user.gid);
+    for (const dir of [...writable, ...binds.map((bind) => bind.source)])
+      await chownTree(dir, user.uid, user.gid);
     const readonlyBinds = await buildRootfs(join(bundle, 'rootfs'));
     const spec = ociSpec({
       args: command,
@@ -72,6 +90,7 @@ export async function runInContainer(options: ContainerRunOptions): Promise<RunR
       mounts: [
         ...readonlyBinds,
         ...writable.map((dir) => ({ source: dir, destination: dir, readonly: false })),
+        ...binds.map((bind) => ({ ...bind, readonly: false })),
       ],
       resources: {
         memoryBytes: limits.memoryBytes,
@@ -93,29 +112,44 @@ export async function runInContainer(options: ContainerRunOptions): Promise<RunR
   }
 }
 
-/** Real, absolute, outside the system directories, sorted parents first (mounts apply in order). */
-async function checkWritable(dirs: string[], cwd: string): Promise<string[]> {
-  const checked: string[] = [];
-  for (const dir of dirs) {
-    if (!isAbsolute(dir)) throw new Error(`runInContainer: writable path ${dir} must be absolute`);
-    const real = await realpath(dir).catch(() => {
-      throw new Error(`runInContainer: writable path ${dir} does not exist`);
-    });
-    // The same path must name the same directory inside and outside the container.
-    if (real !== resolve(dir))
-      throw new Error(`runInContainer: writable path ${dir} must be its real path (${real})`);
-    if (
-      real === '/' ||
-      real === '/tmp' ||
-      real === tmpdir() ||
-      PROTECTED_PATHS.some((path) => inside(real, path))
-    )
-      throw new Error(
-        `runInContainer: ${real} cannot be writable: it is a system directory or would be chowned whole`,
-      );
-    checked.push(real);
+/** Real, absolute, and neither a system directory nor one that would be chowned whole. */
+async function checkHostDir(dir: string, what: string): Promise<string> {
+  if (!isAbsolute(dir)) throw new Error(`runInContainer: ${what} ${dir} must be absolute`);
+  const real = await realpath(dir).catch(() => {
+    throw new Error(`runInContainer: ${what} ${dir} does not exist`);
+  });
+  // The same path must name the same directory inside and outside the container.
+  if (real !== resolve(dir))
+    throw new Error(`runInContainer: ${what} ${dir} must be its real path (${real})`);
+  if (isSystemPath(real))
+    throw new Error(
+      `runInContainer: ${real} cannot be writable: it is a system directory or would be chowned whole`,
+    );
+  return real;
+}
+
+const isSystemPath = (path: string) =>
+  path === '/' || path === '/tmp' || path === tmpdir() || PROTECTED_PATHS.some((dir) => inside(path, dir));
+
+async function checkBinds(
+  binds: { source: string; destination: string }[],
+): Promise<{ source: string; destination: string }[]> {
+  const checked = [];
+  for (const bind of binds) {
+    const source = await checkHostDir(bind.source, 'bind source');
+    const destination = resolve('/', bind.destination);
+    if (!isAbsolute(bind.destination) || isSystemPath(destination))
+      throw new Error(`runInContainer: cannot bind over ${bind.destination}: it is a system directory`);
+    checked.push({ source, destination });
   }
-  if (!isAbsolute(cwd) || !checked.some((dir) => inside(resolve(cwd), dir)))
+  return checked;
+}
+
+/** Writable directories, sorted parents first (mounts apply in order); cwd must be inside one or a bind. */
+async function checkWritable(dirs: string[], cwd: string, bound: string[]): Promise<string[]> {
+  const checked: string[] = [];
+  for (const dir of dirs) checked.push(await checkHostDir(dir, 'writable path'));
+  if (!isAbsolute(cwd) || ![...checked, ...bound].some((dir) => inside(resolve(cwd), dir)))
     throw new Error(`runInContainer: cwd ${cwd} must be inside one of the writable directories`);
   return [...new Set(checked)].sort((a, b) => a.split(sep).length - b.split(sep).length);
 }

@@ -8,3 +8,13 @@ export type { CreatedUser } from './factories';
 export { freePort } from './free-port';
 export { startNodeProcess } from './node-process';
 export type { NodeProcess, NodeProcessOptions } from './node-process';
+export { buildWheel } from './python-wheel';
+export type { WheelFile, WheelSpec } from './python-wheel';
+export {
+  DEBIAN_SETUPTOOLS_ENV,
+  debianWheels,
+  normalizeProjectName,
+  startPackageIndex,
+} from './package-index';
+export type { PackageIndex } from './package-index';
+export { pyprojectApp, requirementsApp, tinyserveWheel } from './python-apps';

@@ -7,14 +7,16 @@ import {
   LayoutImageStore,
   RegistryImageStore,
   isDigest,
+  HEALTH_CHECKS_LABEL,
   READINESS_PATHS_LABEL,
   readImage,
   type ImageConfig,
   type ImageStore,
   type RegistryCredentials,
 } from '@nimbus/oci';
+import { decodeHealthChecks, type HttpCheck } from '@nimbus/domain';
 import type { UnpackedImage } from '../runtimes/runtime';
-import { LayerRefusedError, applyLayer } from './layer-unpack';
+import { LayerRefusedError, applyLayer, type LayerOwner } from './layer-unpack';
 
 /** Thrown for an image that can never be unpacked here (unsafe or unfaithful content): do not retry. */
 export { LayerRefusedError };
@@ -32,6 +34,12 @@ export interface ImageCacheOptions {
   /** Unpacked images live here, one directory per manifest digest; kept across agent restarts. */
   cacheDir: string;
   source: ImageSource;
+  /**
+   * Who owns unpacked files (the instances' user, where the agent is root), so an instance's
+   * writable layer can change any file of its app as on Heroku; the cache directory itself stays
+   * the agent's alone, so no instance reaches the shared images behind its layer.
+   */
+  owner?: LayerOwner;
 }
 
 const LAYER_MEDIA_TYPES: Record<string, { gzip: boolean }> = {
@@ -50,6 +58,8 @@ interface StoredImage {
   digest: string;
   env: Record<string, string>;
   workingDir: string;
+  healthChecks?: Record<string, HttpCheck>;
+  /** Written by agents before checks had fields. */
   readinessPaths?: Record<string, string>;
 }
 
@@ -116,7 +126,8 @@ export class ImageCache {
     const cached = await this.read(hex);
     if (cached) return cached;
 
-    await mkdir(this.cacheDir, { recursive: true });
+    await mkdir(this.cacheDir, { recursive: true, mode: 0o700 });
+    await chmod(this.cacheDir, 0o700);
     const work = join(this.cacheDir, `.tmp-${hex}-${randomBytes(4).toString('hex')}`);
     try {
       const rootfs = join(work, 'rootfs');
@@ -160,11 +171,15 @@ export class ImageCache {
       if (!kind)
         throw new LayerRefusedError(`layer media type ${layer.descriptor.mediaType} is not supported`);
       await pipeline(await layer.open(), createWriteStream(blob));
-      await applyLayer(join(work, 'rootfs'), {
-        path: blob,
-        gzip: kind.gzip,
-        diffId: diffIds[index] as string,
-      });
+      await applyLayer(
+        join(work, 'rootfs'),
+        {
+          path: blob,
+          gzip: kind.gzip,
+          diffId: diffIds[index] as string,
+        },
+        this.options.owner,
+      );
       await rm(blob);
     }
     return { digest, ...runConfig(image.config) };
@@ -195,7 +210,8 @@ export class ImageCache {
       digest: stored.digest,
       env: stored.env,
       workingDir: stored.workingDir,
-      readinessPaths: stored.readinessPaths ?? {},
+      healthChecks:
+        stored.healthChecks ?? decodeHealthChecks(undefined, JSON.stringify(stored.readinessPaths ?? {})),
       rootfs: join(dir, 'rootfs'),
     };
   }
@@ -230,22 +246,9 @@ function runConfig(config: ImageConfig): Omit<StoredImage, 'digest'> {
   return {
     env,
     workingDir: config.config?.WorkingDir || '/',
-    readinessPaths: readinessPaths(config.config?.Labels?.[READINESS_PATHS_LABEL]),
+    healthChecks: decodeHealthChecks(
+      config.config?.Labels?.[HEALTH_CHECKS_LABEL],
+      config.config?.Labels?.[READINESS_PATHS_LABEL],
+    ),
   };
-}
-
-/** The label's paths, ignoring anything malformed: a bad label means TCP probes, not a failed pull. */
-function readinessPaths(label: string | undefined): Record<string, string> {
-  if (!label) return {};
-  try {
-    const parsed: unknown = JSON.parse(label);
-    if (!parsed || typeof parsed !== 'object') return {};
-    return Object.fromEntries(
-      Object.entries(parsed).filter(
-        (entry): entry is [string, string] => typeof entry[1] === 'string' && entry[1].startsWith('/'),
-      ),
-    );
-  } catch {
-    return {};
-  }
 }

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
-import { lstat, readdir, rm } from 'node:fs/promises';
+import { lchown, lstat, mkdir, readdir, rm, symlink } from 'node:fs/promises';
 import { join, posix } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { createGunzip } from 'node:zlib';
@@ -38,15 +38,15 @@ type Whiteout = { dir: string[]; opaque: true } | { dir: string[]; opaque: false
 /**
  * Applies one layer on top of `rootfs` with the image-spec's semantics: its whiteouts first (a
  * whiteout only ever hides what lower layers put there, so removing before extracting is exact),
- * then its entries. Absolute paths and `..` are refused by tar (every tar warning fails the layer),
- * and tar never writes through a symbolic link: one in the way of an entry is replaced. Links keep
- * pointing where they point inside the image, but are stored so that they never resolve outside
- * `rootfs`; deletions never follow a link either.
+ * then its entries. Absolute paths and `..` are refused (every tar warning fails the layer), tar
+ * never writes through a symbolic link (one in the way of an entry is replaced), and links that
+ * climb out of the root are refused. Links keep pointing where they point inside the image, spelled
+ * so that they never resolve outside `rootfs`; deletions never follow a link either.
  */
-export async function applyLayer(rootfs: string, layer: LayerFile): Promise<void> {
+export async function applyLayer(rootfs: string, layer: LayerFile, owner?: LayerOwner): Promise<void> {
   const whiteouts = await scanLayer(layer);
   for (const whiteout of whiteouts) await applyWhiteout(rootfs, whiteout);
-  await extractLayer(rootfs, layer);
+  await extractLayer(rootfs, layer, owner);
 }
 
 /** One pass over the uncompressed tar: its diff id, and the deletions it asks for. */
@@ -133,8 +133,16 @@ async function applyWhiteout(rootfs: string, whiteout: Whiteout): Promise<void> 
   for (const name of await readdir(dir)) await rm(join(dir, name), { recursive: true, force: true });
 }
 
-async function extractLayer(rootfs: string, layer: LayerFile): Promise<void> {
+/** Who owns what an image unpacks to: the instances' user, so their writable layer may change it. */
+export interface LayerOwner {
+  uid: number;
+  gid: number;
+}
+
+async function extractLayer(rootfs: string, layer: LayerFile, owner?: LayerOwner): Promise<void> {
   const problems: string[] = [];
+  const links: { parts: string[]; target: string }[] = [];
+  const entries: string[][] = [];
   await extract({
     file: layer.path,
     cwd: rootfs,
@@ -148,30 +156,92 @@ async function extractLayer(rootfs: string, layer: LayerFile): Promise<void> {
     // For directories the archive only implies (a file's parents), and entries without a mode.
     dmode: 0o755,
     fmode: 0o644,
-    filter: (path) => !(path.split('/').findLast((part) => part !== '') ?? '').startsWith(WHITEOUT),
+    ...(owner ? { uid: owner.uid, gid: owner.gid, preserveOwner: false } : {}),
+    filter: (path, entry) => {
+      const base = path.split('/').findLast((part) => part !== '') ?? '';
+      if (base.startsWith(WHITEOUT)) return false;
+      try {
+        const parts = entryParts(path);
+        entries.push(parts);
+        // Symbolic links are made below, once every other entry is in place: tar refuses a link
+        // whose target passes through another link (a virtualenv's python3.11 -> python3 -> /usr/bin/python3).
+        if ('type' in entry && entry.type === 'SymbolicLink') {
+          links.push({ parts, target: containedLinkTarget(path, entry.linkpath ?? '') });
+          return false;
+        }
+      } catch (error) {
+        problems.push((error as Error).message);
+        return false;
+      }
+      return true;
+    },
     onReadEntry: containEntry,
     onwarn: (code, message) => problems.push(`${code}: ${message}`),
   });
+  problems.push(...entriesBelowLinks(entries, links));
   if (problems.length > 0) throw new LayerRefusedError(`layer refused: ${problems.join('; ')}`);
+  for (const link of links) await placeLink(rootfs, link.parts, link.target, owner);
+}
+
+/**
+ * Entries that a layer puts below one of its own links: a layer made from a filesystem cannot
+ * have them, and since links are made last they would land in a directory the link then replaces.
+ */
+function entriesBelowLinks(entries: string[][], links: { parts: string[] }[]): string[] {
+  const linkPaths = new Set(links.map((link) => link.parts.join('/')));
+  const problems: string[] = [];
+  for (const parts of entries) {
+    for (let depth = 1; depth < parts.length; depth++) {
+      const parent = parts.slice(0, depth).join('/');
+      if (linkPaths.has(parent)) {
+        problems.push(`${parts.join('/')}: below the layer's own symbolic link ${parent}`);
+        break;
+      }
+    }
+  }
+  return problems;
+}
+
+/** Makes one link, its parents real directories of the root (created if missing, never followed). */
+async function placeLink(rootfs: string, parts: string[], target: string, owner?: LayerOwner) {
+  const name = parts.at(-1);
+  if (name === undefined) throw new LayerRefusedError('layer refused: a symbolic link at the root itself');
+  let dir = rootfs;
+  for (const part of parts.slice(0, -1)) {
+    dir = join(dir, part);
+    const stats = await lstat(dir).catch(() => null);
+    if (stats === null) {
+      await mkdir(dir, { mode: 0o755 });
+      if (owner) await lchown(dir, owner.uid, owner.gid);
+    } else if (!stats.isDirectory())
+      throw new LayerRefusedError(`layer refused: ${parts.join('/')}: its parent ${part} is not a directory`);
+  }
+  const path = join(dir, name);
+  await rm(path, { recursive: true, force: true });
+  await symlink(target, path);
+  if (owner) await lchown(path, owner.uid, owner.gid);
 }
 
 /** Called before tar checks and writes an entry: adjusts what is legitimate in an image but not on the host. */
 function containEntry(entry: ReadEntry): void {
   if (entry.mode !== undefined) entry.mode &= ~STRIPPED_MODE_BITS;
-  if (entry.linkpath === undefined) return;
-  if (entry.type === 'SymbolicLink') entry.linkpath = containedLinkTarget(entry.path, entry.linkpath);
   // Hard link targets are archive paths; a leading slash means the same as none.
-  else if (entry.type === 'Link') entry.linkpath = entry.linkpath.replace(/^\/+/, '');
+  if (entry.type === 'Link' && entry.linkpath !== undefined)
+    entry.linkpath = entry.linkpath.replace(/^\/+/, '');
 }
 
 /**
- * A link target that resolves inside the image as `target` does there: absolute targets start at
- * the image's root and `..` stops at it. Rewritten relative to the link (only when it would leave
- * the root read on the host), so tar accepts it and no host path is ever named.
+ * A link target that resolves inside the image as `target` does there, spelled relative to the
+ * link and normalised so that it never names a host path nor climbs out through another link: absolute targets start at the image's root (the
+ * runtime mounts the host's /usr there, so a virtualenv's `/usr/bin/python3` is kept). A relative
+ * target that climbs out of the root is refused: no filesystem an image was made from has one.
  */
 export function containedLinkTarget(entryPath: string, target: string): string {
+  if (target === '') throw new Error(`${entryPath}: symbolic link with no target`);
   const dir = posix.dirname(posix.join('/', entryPath));
-  const escapes = posix.isAbsolute(target) || posix.join(dir.slice(1) || '.', target).split('/')[0] === '..';
-  if (!escapes) return target;
+  if (!posix.isAbsolute(target) && posix.join(dir.slice(1) || '.', target).split('/')[0] === '..')
+    throw new Error(`${entryPath}: symbolic link to ${target} leaves the image's root`);
+  // Normalised, so that no `..` follows a link (`root/..` where root -> ..) to climb after all:
+  // a link's parents are real directories, so what stays of `..` at its start is exact.
   return posix.relative(dir, posix.resolve(dir, target)) || '.';
 }

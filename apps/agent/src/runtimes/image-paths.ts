@@ -5,7 +5,7 @@ import { delimiter } from 'node:path';
  * Top-level names that are the host's own on the process runtime (the runtime stack under /usr,
  * the system's /etc, /tmp…): never rewritten, even when an image happens to have them.
  */
-const HOST_OWNED = new Set([
+export const HOST_OWNED = new Set([
   'bin',
   'boot',
   'dev',
@@ -47,8 +47,9 @@ export class ImagePathMap {
   private readonly pattern: RegExp | null;
 
   constructor(
-    private readonly rootfs: string,
-    private readonly tops: readonly string[],
+    readonly rootfs: string,
+    /** The image's own top-level names: what `path` and `command` map. */
+    readonly tops: readonly string[],
   ) {
     if (!SHELL_SAFE.test(rootfs))
       throw new Error(`image root ${rootfs} has characters a command line would need quoted`);

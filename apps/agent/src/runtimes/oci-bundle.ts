@@ -1,7 +1,18 @@
-import { chown, lstat, mkdir, readFile, readdir, readlink, rm, symlink, writeFile } from 'node:fs/promises';
+import {
+  chmod,
+  chown,
+  lstat,
+  mkdir,
+  readFile,
+  readdir,
+  readlink,
+  rm,
+  symlink,
+  writeFile,
+} from 'node:fs/promises';
 import { join, sep } from 'node:path';
-import { buildRootfs, ociSpec, swapLimitSupported, type BindMount } from '@nimbus/sandbox';
-import { RUN_DIR, STATUS_FILE, wrapperArgv } from './exit-status';
+import { buildRootfs, ociSpec, swapLimitSupported, type BindMount, type OverlayMount } from '@nimbus/sandbox';
+import { RUN_DIR, STATUS_FILE, clearExitStatus, wrapperArgv } from './exit-status';
 import type { InstanceSpec } from './runtime';
 
 /** Where the instance's writable run directory (its exit status) appears inside the container. */
@@ -34,24 +45,29 @@ export interface BundleOptions {
 
 /**
  * Writes the OCI bundle of an instance into its directory: config.json and a root made only of
- * mount points, into which the image's top-level directories are bound read-only and the host's
- * /usr and /etc (the runtime stack) read-only. The shared unpacked image is never written to, not
- * even for mount points, and every instance of it gets its own root.
+ * mount points, on which the image's top-level directories are overlays (the shared image
+ * read-only below, the instance's own writable layer above) and the host's /usr and /etc (the
+ * runtime stack) read-only binds. The shared unpacked image is never written to, not even for
+ * mount points, and every instance of it gets its own root and layer.
  */
 export async function writeBundle(spec: InstanceSpec, options: BundleOptions): Promise<void> {
   const root = join(spec.dir, 'rootfs');
   await removeRoot(root);
   const hostBinds = await buildRootfs(root);
-  const imageBinds = await bindImage(spec.image.rootfs, root);
+  // A fresh writable layer per start, as on Heroku: nothing an instance wrote survives a restart.
+  const layer = join(spec.dir, 'layer');
+  await rm(layer, { recursive: true, force: true });
+  const { binds: imageBinds, overlays } = await mountImage(spec.image.rootfs, root, layer);
   await mkdir(join(root, CONTAINER_RUN_DIR), { recursive: true });
   const run = join(spec.dir, RUN_DIR);
-  await rm(run, { recursive: true, force: true });
+  await clearExitStatus(spec.dir);
+  // The container's user writes its exit status here: the agent reads it without following links.
   await mkdir(run, { mode: 0o755 });
   await chown(run, options.user.uid, options.user.gid);
 
   const env = { ...spec.image.env, ...spec.env };
-  // The user has no home (it is in no passwd file); tools such as npm insist on one. /tmp is writable.
-  env.HOME ??= '/tmp';
+  // Heroku's contract: the app's directory is its home, and writable.
+  env.HOME ??= spec.image.workingDir;
   env.PATH ??= '/usr/local/bin:/usr/bin:/bin';
   const memoryBytes = spec.resources.memoryMb * 1024 * 1024;
   const config = ociSpec({
@@ -61,6 +77,7 @@ export async function writeBundle(spec: InstanceSpec, options: BundleOptions): P
     user: options.user,
     rootfs: 'rootfs',
     mounts: [...hostBinds, ...imageBinds, { source: run, destination: CONTAINER_RUN_DIR, readonly: false }],
+    overlays,
     resources: {
       memoryBytes,
       // Without it, the memory limit could be dodged by swapping.
@@ -76,16 +93,32 @@ export async function writeBundle(spec: InstanceSpec, options: BundleOptions): P
   await writeFile(join(spec.dir, 'config.json'), JSON.stringify(config, null, 2));
 }
 
-/** Mount points in `root` for the image's top-level entries; its links are copied as links. */
-async function bindImage(image: string, root: string): Promise<BindMount[]> {
+/**
+ * Mount points in `root` for the image's top-level entries: each directory an overlay of the
+ * shared, read-only image under the instance's own writable layer (in `layer`, removed with the
+ * instance), files read-only binds, links copied as links.
+ */
+async function mountImage(
+  image: string,
+  root: string,
+  layer: string,
+): Promise<{ binds: BindMount[]; overlays: OverlayMount[] }> {
   const binds: BindMount[] = [];
+  const overlays: OverlayMount[] = [];
   for (const name of (await readdir(image)).sort()) {
     if (RESERVED.has(name)) continue;
     const source = join(image, name);
     const stats = await lstat(source);
     if (stats.isDirectory()) {
       await mkdir(join(root, name));
-      binds.push({ source, destination: `/${name}`, readonly: true });
+      const upper = join(layer, 'upper', name);
+      const work = join(layer, 'work', name);
+      await mkdir(upper, { recursive: true });
+      await mkdir(work, { recursive: true });
+      // The upper directory's owner and mode are the merged directory's.
+      await chown(upper, stats.uid, stats.gid);
+      await chmod(upper, stats.mode & 0o7777);
+      overlays.push({ lower: source, upper, work, destination: `/${name}` });
     } else if (stats.isFile()) {
       await writeFile(join(root, name), '');
       binds.push({ source, destination: `/${name}`, readonly: true });
@@ -93,7 +126,7 @@ async function bindImage(image: string, root: string): Promise<BindMount[]> {
       await symlink(await readlink(source), join(root, name));
     }
   }
-  return binds;
+  return { binds, overlays };
 }
 
 /**

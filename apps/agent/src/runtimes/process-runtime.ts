@@ -1,9 +1,17 @@
 import { spawn } from 'node:child_process';
-import { mkdir, open, readFile, rm, writeFile } from 'node:fs/promises';
-import { join } from 'node:path';
+import { mkdir, open, readFile, rm, stat, writeFile } from 'node:fs/promises';
+import { dirname, join, resolve } from 'node:path';
 import { cgroupOomKilled, cgroupPids, cgroupUsage, destroyCgroups, type CgroupPaths } from './cgroup-files';
-import { RUN_DIR, markKilled, readExitStatus, statusFileIn, wrapperArgv } from './exit-status';
-import { ImagePathMap, processEnv } from './image-paths';
+import {
+  RUN_DIR,
+  clearExitStatus,
+  markKilled,
+  readExitStatus,
+  statusFileIn,
+  wrapperArgv,
+} from './exit-status';
+import { processEnv } from './image-paths';
+import { copyImageRoot } from './instance-copy';
 import { createProcessCgroup } from './process-cgroup';
 import { processGroupUsage, processRunning, readProcStat, waitFor } from './proc-stat';
 import type { InstanceSpec, Runtime, RuntimeHandle, RuntimeState, RuntimeStats } from './runtime';
@@ -15,6 +23,12 @@ export interface ProcessRuntimeOptions {
   maxProcesses?: number;
   /** How long SIGKILL may take before stop() gives up. */
   killTimeoutMs?: number;
+  /**
+   * Whom instances run as (the agent must be root to switch): never the agent's own identity,
+   * so an instance cannot change the agent's state or the shared images. Unset where the agent is
+   * not root: instances then run as the agent.
+   */
+  user?: { uid: number; gid: number };
 }
 
 /** Kept in the instance's directory: what a later agent needs that the handle does not carry. */
@@ -23,12 +37,15 @@ interface InstanceRecord {
 }
 
 const RECORD_FILE = 'process.json';
+/** The instance's copy of the image, below its directory. */
+const ROOT_DIR = 'root';
 
 /**
- * The `process` runtime (embedded default): the process-type command as a detached process
- * group on the host, in the unpacked image with the image's paths mapped onto it (see
- * ImagePathMap), confined by cgroups where the host has them. Not an isolation boundary: the
- * instance runs as the agent's user and sees the host's files.
+ * The `process` runtime, for hosts without runc: the process-type command as a detached process
+ * group on the host, in the instance's own copy of the image with the image's paths mapped onto
+ * it (see ImagePathMap and copyImageRoot), as an unprivileged user where the agent is root,
+ * confined by cgroups where the host has them. Not an isolation boundary: the instance sees the
+ * host's files, and every instance runs as the same user.
  */
 export class ProcessRuntime implements Runtime {
   readonly kind = 'process' as const;
@@ -38,11 +55,20 @@ export class ProcessRuntime implements Runtime {
   async start(spec: InstanceSpec): Promise<RuntimeHandle> {
     const { dir } = spec;
     // A restarted instance may reuse its directory; its last run's ending must not be read as this one's.
-    await rm(join(dir, RUN_DIR), { recursive: true, force: true });
-    await mkdir(join(dir, RUN_DIR), { recursive: true });
+    await clearExitStatus(dir);
+    // The agent's own: the wrapper writes the status there as root; the instance's user cannot.
+    await mkdir(join(dir, RUN_DIR), { recursive: true, mode: 0o755 });
 
-    const paths = await ImagePathMap.of(spec.image.rootfs);
-    const env = processEnv(spec.image.env, spec.env, paths, this.options.hostPath);
+    const { user } = this.options;
+    if (user) await assertReachable(dir, user);
+    // Its own writable copy of the image: what one instance writes, no other (nor a restart) sees.
+    const paths = await copyImageRoot(spec.image.rootfs, join(dir, ROOT_DIR));
+    const env = processEnv(
+      { HOME: spec.image.workingDir, ...spec.image.env },
+      spec.env,
+      paths,
+      this.options.hostPath,
+    );
     const cgroup = await createProcessCgroup({
       memoryBytes: spec.resources.memoryMb * 1024 * 1024,
       maxProcesses: this.options.maxProcesses ?? 1024,
@@ -56,7 +82,7 @@ export class ProcessRuntime implements Runtime {
       const record: InstanceRecord = { cgroup: cgroup?.paths ?? null };
       await writeFile(join(dir, RECORD_FILE), JSON.stringify(record));
       pid = await spawnDetached(
-        wrapperArgv(paths.command(spec.command), statusFileIn(dir), cgroup?.procsFiles),
+        wrapperArgv(paths.command(spec.command), statusFileIn(dir), cgroup?.procsFiles, user),
         { cwd: paths.path(spec.image.workingDir), env, stdoutPath, stderrPath },
       );
     } catch (error) {
@@ -161,6 +187,22 @@ async function spawnDetached(
   } finally {
     await stdout.close();
     await stderr.close();
+  }
+}
+
+/**
+ * The instance's user must be able to reach its copy: a private parent (mode 0700, as mkdtemp
+ * makes them) would fail every start with a bare EACCES from the shell, so say which one it is.
+ */
+async function assertReachable(dir: string, user: { uid: number; gid: number }): Promise<void> {
+  for (let path = dirname(resolve(dir)); ; path = dirname(path)) {
+    const stats = await stat(path);
+    const bit = stats.uid === user.uid ? 0o100 : stats.gid === user.gid ? 0o010 : 0o001;
+    if ((stats.mode & bit) === 0)
+      throw new Error(
+        `${path} cannot be entered by uid ${user.uid}, whom process-runtime instances run as: make it traversable (chmod o+x) or move the agent's state directory`,
+      );
+    if (path === dirname(path)) return;
   }
 }
 

@@ -1,3 +1,4 @@
+import type { HttpCheck } from '@nimbus/domain';
 import type { RuntimeKind } from '@nimbus/cluster';
 
 /** An image unpacked on this node: its root filesystem and what its config says. */
@@ -9,7 +10,7 @@ export interface UnpackedImage {
   env: Record<string, string>;
   workingDir: string;
   /** HTTP readiness paths per process type, as the app's app.json declares them. */
-  readinessPaths: Record<string, string>;
+  healthChecks: Record<string, HttpCheck>;
 }
 
 /** What a runtime needs to start one instance. */

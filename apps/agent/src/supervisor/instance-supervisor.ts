@@ -1,8 +1,11 @@
-import type { Assignment, InstancePhase, InstanceStatus, Probe } from '@nimbus/cluster';
+import type { Assignment, InstancePhase, InstanceStatus } from '@nimbus/cluster';
+import type { HttpCheck } from '@nimbus/domain';
 import type { Logger } from '@nimbus/logging';
 import type { Runtime, RuntimeHandle, RuntimeState, UnpackedImage } from '../runtimes/runtime';
 import { backoffDelay } from './backoff';
-import { probe } from './probes';
+import { lastOutputLine } from './last-output';
+import { probeHttp, probeTcp, type ProbeResult } from './probes';
+import { StartupGate } from './startup-gate';
 
 /** What a supervisor needs from the agent around it. */
 export interface SupervisorDeps {
@@ -39,6 +42,9 @@ const BACKOFF_RESET_MS = 10 * 60_000;
 /** How often usage is reported while nothing else changes. */
 const USAGE_EVERY_MS = 10_000;
 
+/** How an instance's run ended: it exited, or it was stopped for failing its checks. */
+type Ended = Extract<RuntimeState, { running: false }> & { unhealthy?: string };
+
 /**
  * Keeps one assignment converged, kubelet-style: pull the image, start the instance with a
  * $PORT, probe readiness, then watch it — restart it with exponential back-off when it exits
@@ -54,12 +60,13 @@ export class InstanceSupervisor {
     exitCode: null,
     reason: null,
     message: null,
+    lastFailure: null,
     port: null,
     usage: null,
   };
   private wake: (() => void) | null = null;
-  /** The image's own readiness path for this process type, once known; else the assignment's probe. */
-  private readinessPath: string | null = null;
+  /** The HTTP check the image's app.json declares for this process type, once known. */
+  private check: HttpCheck | null = null;
   private lastUsage = 0;
   private previousCpu: { seconds: number; at: number } | null = null;
   readonly done: Promise<void>;
@@ -90,8 +97,25 @@ export class InstanceSupervisor {
     this.update({ ...this.desired, desiredState: 'stopped', gracePeriodMs });
   }
 
-  private get readiness(): Probe {
-    return this.readinessPath ? { type: 'http', path: this.readinessPath } : this.desired.readiness;
+  /** One probe: the image's check if it declares one, else the assignment's probe. */
+  private async probe(saved: SavedInstance): Promise<ProbeResult> {
+    if (this.check) return probeHttp(this.check, saved.port);
+    const readiness = this.desired.readiness;
+    switch (readiness.type) {
+      case 'http':
+        return probeHttp({ path: readiness.path, timeout: 1 }, saved.port);
+      case 'uptime':
+        return Date.now() - saved.startedAt >= readiness.ms
+          ? { ok: true }
+          : { ok: false, failure: 'starting' };
+      case 'tcp':
+        return probeTcp(saved.port);
+    }
+  }
+
+  /** The image's check for this process type, if its app.json declares one. */
+  private checkOf(image: UnpackedImage | null): HttpCheck | null {
+    return image?.healthChecks[this.desired.processType] ?? null;
   }
 
   private get stopping(): boolean {
@@ -116,7 +140,7 @@ export class InstanceSupervisor {
       const image = await this.deps
         .pullImage(this.desired.release.imageRepository, this.desired.release.imageDigest)
         .catch(() => null);
-      this.readinessPath = image?.readinessPaths[this.desired.processType] ?? null;
+      this.check = this.checkOf(image);
     }
     while (!this.stopping) {
       if (!saved) {
@@ -144,10 +168,25 @@ export class InstanceSupervisor {
       }
       await stopLogs();
       const exit = ended;
-      const reason = exit.oomKilled ? 'OOMKilled' : exit.exitCode === 0 ? 'Completed' : 'Error';
+      const reason = exit.unhealthy
+        ? 'Unhealthy'
+        : exit.oomKilled
+          ? 'OOMKilled'
+          : exit.exitCode === 0
+            ? 'Completed'
+            : 'Error';
       const exitCode = exit.exitCode ?? (exit.signal ? 128 : null);
+      const lastFailure =
+        exit.unhealthy ?? this.describeExit(exit, await lastOutputLine(saved.handle).catch(() => null));
       if (this.desired.kind === 'oneoff') {
-        await this.finish(runtime, saved, { phase: 'exited', ready: false, exitCode, reason, message: null });
+        await this.finish(runtime, saved, {
+          phase: 'exited',
+          ready: false,
+          exitCode,
+          reason,
+          message: null,
+          lastFailure: exitCode === 0 ? null : lastFailure,
+        });
         return;
       }
       const ranFor = Date.now() - saved.startedAt;
@@ -164,7 +203,8 @@ export class InstanceSupervisor {
         restarts,
         exitCode,
         reason: reason === 'Completed' ? 'CrashLoopBackOff' : reason,
-        message: `exited ${exit.oomKilled ? 'after hitting its memory limit' : `with ${exitCode}`}; restarting in ${Math.round(delay / 1000)}s (back-off)`,
+        message: `${exit.unhealthy ? 'stopped: it failed its health check' : `exited ${exit.oomKilled ? 'after hitting its memory limit' : `with ${exitCode}`}`}; restarting in ${Math.round(delay / 1000)}s (back-off)`,
+        lastFailure,
         port: null,
       });
       await this.sleep(delay);
@@ -184,12 +224,13 @@ export class InstanceSupervisor {
     let image: UnpackedImage;
     try {
       image = await this.deps.pullImage(assignment.release.imageRepository, assignment.release.imageDigest);
-      this.readinessPath = image.readinessPaths[assignment.processType] ?? null;
+      this.check = this.checkOf(image);
     } catch (error) {
       this.set({
         phase: this.desired.kind === 'oneoff' ? 'failed' : 'crashloop',
         reason: 'ImagePullError',
         message: (error as Error).message,
+        lastFailure: `could not pull its image: ${(error as Error).message}`,
       });
       return null;
     }
@@ -213,34 +254,45 @@ export class InstanceSupervisor {
         phase: this.desired.kind === 'oneoff' ? 'failed' : 'crashloop',
         reason: 'StartError',
         message: (error as Error).message,
+        lastFailure: `could not start: ${(error as Error).message}`,
       });
       return null;
     }
   }
 
-  /** Until the instance exits ('exited' state) or is to be stopped. */
-  private async watch(
-    runtime: Runtime,
-    saved: SavedInstance,
-  ): Promise<'stopped' | Extract<RuntimeState, { running: false }>> {
+  /**
+   * Until the instance exits or is to be stopped. A service is probed until it is ready (through
+   * its startup check's attempts, when its app.json declares one: failing them all stops it),
+   * then for liveness: failing that many times in a row stops it too.
+   */
+  private async watch(runtime: Runtime, saved: SavedInstance): Promise<'stopped' | Ended> {
     let liveFailures = 0;
     let lastLiveness = Date.now();
+    const gate = this.check?.startup ? new StartupGate(this.check.startup, saved.startedAt) : null;
     while (!this.stopping) {
       const state = await runtime.state(saved.handle);
       if (!state.running) return state;
       if (this.desired.kind === 'service') {
         if (!this.status.ready) {
-          if (await probe(this.readiness, saved.port)) {
-            this.set({ ready: true });
-            lastLiveness = Date.now();
+          if (!gate || gate.due(Date.now())) {
+            const result = await this.probe(saved);
+            const verdict = gate ? gate.record(result, Date.now()) : result.ok ? 'passed' : 'waiting';
+            if (verdict === 'passed') {
+              this.set({ ready: true, lastFailure: null });
+              lastLiveness = Date.now();
+            } else if (!result.ok && (this.check || verdict === 'failed')) {
+              // TCP and uptime probes fail while an app boots: only checks it declared are news.
+              this.set({ lastFailure: result.failure });
+              if (verdict === 'failed') return this.stopUnhealthy(runtime, saved, result.failure, gate);
+            }
           }
         } else if (Date.now() - lastLiveness >= this.deps.livenessPeriodMs) {
           lastLiveness = Date.now();
-          liveFailures = (await probe(this.readiness, saved.port)) ? 0 : liveFailures + 1;
-          if (liveFailures >= this.deps.livenessFailures) {
+          const result = await this.probe(saved);
+          liveFailures = result.ok ? 0 : liveFailures + 1;
+          if (!result.ok && liveFailures >= this.deps.livenessFailures) {
             this.deps.logger.warn({ instanceId: this.instanceId }, 'liveness probe failed; restarting');
-            await runtime.stop(saved.handle, Math.min(this.desired.gracePeriodMs, 5000));
-            return { running: false, exitCode: null, signal: 'SIGTERM', oomKilled: false };
+            return this.stopUnhealthy(runtime, saved, `${result.failure} (liveness)`, null);
           }
         }
       }
@@ -249,6 +301,31 @@ export class InstanceSupervisor {
       await this.sleep(waitingForReady ? READINESS_TICK_MS : TICK_MS);
     }
     return 'stopped';
+  }
+
+  /** Stops an instance that failed its checks; it is then restarted like one that crashed. */
+  private async stopUnhealthy(
+    runtime: Runtime,
+    saved: SavedInstance,
+    failure: string,
+    gate: StartupGate | null,
+  ): Promise<Ended> {
+    this.deps.logger.warn(
+      { instanceId: this.instanceId, failure, ...(gate ? { attempts: gate.progress } : {}) },
+      'instance failed its health check; stopping it',
+    );
+    await runtime.stop(saved.handle, Math.min(this.desired.gracePeriodMs, 5000));
+    return { running: false, exitCode: null, signal: 'SIGTERM', oomKilled: false, unhealthy: failure };
+  }
+
+  /** "exit 127, `sh: 1: x: not found`": how it ended and the last thing it said. */
+  private describeExit(exit: Ended, lastLine: string | null): string {
+    const how = exit.oomKilled
+      ? `killed for exceeding its memory limit (${this.desired.resources.memoryMb} MB)`
+      : exit.exitCode !== null
+        ? `exit ${exit.exitCode}`
+        : `killed by ${exit.signal ?? 'a signal'}`;
+    return lastLine ? `${how}, \`${lastLine}\`` : how;
   }
 
   private async finish(

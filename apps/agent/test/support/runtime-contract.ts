@@ -18,6 +18,9 @@ export interface RuntimeFixture {
 /** Starts instances and cleans up every one of them after each test, whatever the test did. */
 export class Instances {
   private readonly started: RuntimeHandle[] = [];
+  private readonly specs = new Map<string, InstanceSpec>();
+  /** Ports handed out: an instance binds its port only once it has started, so freePort may offer it again. */
+  private readonly ports = new Set<number>();
   private count = 0;
 
   constructor(private readonly fixture: RuntimeFixture) {}
@@ -27,9 +30,11 @@ export class Instances {
     env: Record<string, string> = {},
     overrides: Partial<InstanceSpec> = {},
   ): Promise<{ handle: RuntimeHandle; port: number }> {
-    const port = await freePort();
+    let port = await freePort();
+    while (this.ports.has(port)) port = await freePort();
+    this.ports.add(port);
     const instanceId = `instance-${process.pid}-${++this.count}`;
-    const handle = await this.fixture.runtime().start({
+    const spec: InstanceSpec = {
       instanceId,
       image: this.fixture.image(),
       command,
@@ -37,9 +42,23 @@ export class Instances {
       resources: { cpuMillis: 1000, memoryMb: 256 },
       dir: join(this.fixture.instancesDir(), instanceId),
       ...overrides,
-    });
+    };
+    const handle = await this.fixture.runtime().start(spec);
+    this.specs.set(instanceId, spec);
     this.started.push(handle);
     return { handle, port };
+  }
+
+  /** Stops the instance and starts it again from the same spec, in the same directory, as a restart does. */
+  async restart(handle: RuntimeHandle): Promise<RuntimeHandle> {
+    const spec = this.specs.get(handle.instanceId);
+    if (!spec) throw new Error(`${handle.instanceId} was not started here`);
+    const runtime = this.fixture.runtime();
+    await runtime.stop(handle, 5_000);
+    const restarted = await runtime.start(spec);
+    // Cleaned up first: removing the old handle removes the directory both share.
+    this.started.unshift(restarted);
+    return restarted;
   }
 
   async cleanup(): Promise<void> {

@@ -1,9 +1,11 @@
 import { createHash } from 'node:crypto';
+import { createWriteStream } from 'node:fs';
 import { chmod, mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
 import { gzipSync } from 'node:zlib';
 import { pack } from 'tar-stream';
 import {
@@ -127,6 +129,16 @@ export async function rawLayer(entries: RawEntry[]): Promise<ImageLayer> {
     diffId: `sha256:${createHash('sha256').update(raw).digest('hex')}`,
     open: async () => Readable.from([gzipped]),
   };
+}
+
+/** A layer written to `path` entry by entry, as the image cache hands it to applyLayer. */
+export async function rawLayerFile(
+  path: string,
+  entries: RawEntry[],
+): Promise<{ path: string; gzip: boolean; diffId: string }> {
+  const layer = await rawLayer(entries);
+  await pipeline(await layer.open(), createWriteStream(path));
+  return { path, gzip: true, diffId: layer.diffId };
 }
 
 /** Pushes an image of `layers` (bottom first) and returns its digest. */

@@ -2,7 +2,9 @@ import { copyFile, mkdir, mkdtemp, rm } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import {
   appJsonEnvDefaults,
-  appJsonReadinessPaths,
+  appJsonHealthChecks,
+  encodeHealthChecks,
+  type HttpCheck,
   planBuild,
   UnsupportedAppError,
   type BuildPlan,
@@ -10,7 +12,9 @@ import {
 } from '@nimbus/domain';
 import {
   PROCESS_TYPES_LABEL,
-  READINESS_PATHS_LABEL,
+  HEALTH_CHECKS_LABEL,
+  FORMATION_LABEL,
+  POSTDEPLOY_LABEL,
   buildImage,
   encodeProcessTypes,
   writeLayer,
@@ -19,12 +23,12 @@ import {
   type LayerBlob,
 } from '@nimbus/oci';
 import { runCommand, type RunLimits } from '@nimbus/sandbox';
-import { stepRunner, type StepRunner } from './step-runner';
-import { NodeModulesCache } from './dependency-cache';
+import { APP_DIR, stepRunner, type StepRunner } from './step-runner';
+import { cachedInstallFor } from './dependency-cache';
 import { readRepositoryFacts } from './repository-facts';
+import { appJsonDeployFacts, type DeployFacts } from './app-json-deploy';
 
 const STATIC_SERVER = resolve(__dirname, '../../stack/static-server.mjs');
-const APP_DIR = '/app';
 
 /** Raised for anything the pusher must fix; its message is shown to them as is. */
 export class BuildFailedError extends Error {}
@@ -67,6 +71,9 @@ export interface BuiltImage {
   sizeBytes: number;
   /** The environment the image sets (stack defaults and app.json's), which instances start from. */
   env: Record<string, string>;
+  /** app.json's formation and postdeploy script, for the app's first deploy. */
+  formation: DeployFacts['formation'];
+  postdeploy: string | null;
 }
 
 const STACK_NAMES: Record<StackName, string> = {
@@ -85,8 +92,8 @@ const IMAGE_ENV: Record<StackName, Record<string, string>> = {
 
 /**
  * Turns one commit into an OCI image in the store: check out, detect the stack, install and
- * build in the sandbox (restoring dependencies when the lockfile is unchanged), and write the
- * app as a layer at /app with its process types in the image's labels.
+ * build at /app in the sandbox (restoring dependencies when what they depend on is unchanged),
+ * and write the app as a layer at /app with its process types in the image's labels.
  */
 export async function buildCommit(options: BuildCommitOptions): Promise<BuiltImage> {
   const { log } = options;
@@ -106,38 +113,30 @@ export async function buildCommit(options: BuildCommitOptions): Promise<BuiltIma
       if (error instanceof UnsupportedAppError) throw new BuildFailedError(error.message);
       throw error;
     }
-    log(`-----> ${STACK_NAMES[plan.stack]} detected`);
+    log(`-----> ${STACK_NAMES[plan.stack]} detected (${plan.detectedFrom.join(', ')})`);
     for (const warning of plan.warnings) log(` !     ${warning}`);
 
-    const home = join(work, 'home');
-    await mkdir(home);
     const packageCache = options.packageCacheDir ?? join(options.cacheDir, 'packages');
     await mkdir(packageCache, { recursive: true });
     const runStep = options.runStep ?? stepRunner(null);
     const env = {
       ...options.env,
       PATH: process.env.PATH ?? '/usr/bin:/bin',
-      HOME: home,
       CI: 'true',
       npm_config_cache: join(packageCache, 'npm'),
       PIP_CACHE_DIR: join(packageCache, 'pip'),
     };
-    const cache = new NodeModulesCache(join(options.cacheDir, 'node_modules'));
-    const cacheKey = plan.stack === 'node' ? await cache.keyFor(app) : null;
-    const installSteps = new Set(['npm ci', 'npm install']);
-    let restored = false;
-    if (cacheKey && (await cache.restore(cacheKey, app))) {
-      restored = true;
-      log('-----> Restoring cached dependencies (lockfile unchanged)');
-    }
+    const cached = await cachedInstallFor(plan, app, options.cacheDir);
+    const restored = cached ? await cached.cache.restore(cached.key, app) : false;
+    if (cached && restored) log(`-----> Restoring cached dependencies (${cached.cache.tree})`);
     for (const step of plan.steps) {
-      if (restored && installSteps.has(step.name)) continue;
+      if (restored && cached?.skipped.has(step.name)) continue;
       log(`-----> ${step.name}`);
-      const result = await runStep({
+      const result = await runStep.run({
         command: step.command,
-        cwd: app,
+        appDir: app,
         env,
-        writable: [work, packageCache],
+        writable: [packageCache],
         limits: options.limits,
         onLine: (line) => log(`       ${line}`),
       });
@@ -146,13 +145,20 @@ export async function buildCommit(options: BuildCommitOptions): Promise<BuiltIma
       if (result.oomKilled) throw new BuildFailedError(`${step.name} ran out of memory`);
       if (result.exitCode !== 0)
         throw new BuildFailedError(`${step.name} failed (exit ${result.exitCode ?? result.signal})`);
-      if (cacheKey && !restored && installSteps.has(step.name)) await cache.save(cacheKey, app);
+      if (cached && !restored && step.name === cached.saveAfter) await cached.cache.save(cached.key, app);
     }
 
+    let deploy: DeployFacts;
+    try {
+      deploy = appJsonDeployFacts(facts.appJson, plan.processes, log);
+    } catch (error) {
+      throw new BuildFailedError((error as Error).message);
+    }
     log('-----> Writing image');
     const image = await writeImage(options, work, app, plan, {
       env: facts.appJson ? appJsonEnvDefaults(facts.appJson) : {},
-      readinessPaths: facts.appJson ? appJsonReadinessPaths(facts.appJson) : {},
+      healthChecks: facts.appJson ? appJsonHealthChecks(facts.appJson) : {},
+      ...deploy,
     });
     const types = Object.keys(plan.processes).join(', ');
     log(`-----> Process types: ${types}`);
@@ -180,7 +186,7 @@ async function writeImage(
   work: string,
   app: string,
   plan: BuildPlan,
-  fromAppJson: { env: Record<string, string>; readinessPaths: Record<string, string> },
+  fromAppJson: { env: Record<string, string>; healthChecks: Record<string, HttpCheck> } & DeployFacts,
 ): Promise<BuiltImage> {
   const layers: LayerBlob[] = [];
   if (plan.stack === 'static') {
@@ -213,9 +219,13 @@ async function writeImage(
       [PROCESS_TYPES_LABEL]: encodeProcessTypes(plan.processes),
       'org.opencontainers.image.revision': options.commit,
       'dev.nimbus.stack': plan.stack,
-      ...(Object.keys(fromAppJson.readinessPaths).length
-        ? { [READINESS_PATHS_LABEL]: JSON.stringify(fromAppJson.readinessPaths) }
+      ...(Object.keys(fromAppJson.healthChecks).length
+        ? { [HEALTH_CHECKS_LABEL]: encodeHealthChecks(fromAppJson.healthChecks) }
         : {}),
+      ...(Object.keys(fromAppJson.formation).length
+        ? { [FORMATION_LABEL]: JSON.stringify(fromAppJson.formation) }
+        : {}),
+      ...(fromAppJson.postdeploy !== null ? { [POSTDEPLOY_LABEL]: fromAppJson.postdeploy } : {}),
     },
     annotations: { 'org.opencontainers.image.revision': options.commit },
   });
@@ -225,6 +235,8 @@ async function writeImage(
     stack: plan.stack,
     processTypes: plan.processes,
     release: plan.release,
+    formation: fromAppJson.formation,
+    postdeploy: fromAppJson.postdeploy,
     sizeBytes: layers.reduce((total, layer) => total + layer.descriptor.size, 0),
     env,
   };

@@ -142,7 +142,12 @@ export class BuildRunner {
         tx,
         scope,
         app.id,
-        { digest: image.digest, processTypes: image.processTypes },
+        {
+          digest: image.digest,
+          processTypes: image.processTypes,
+          formation: image.formation,
+          postdeploy: image.postdeploy,
+        },
         `Deploy ${build.commit.slice(0, 7)}`,
         build.actorUserId,
       );

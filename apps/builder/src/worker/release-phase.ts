@@ -1,11 +1,10 @@
-import { dirname, join } from 'node:path';
 import type { RunLimits } from '@nimbus/sandbox';
 import { BuildFailedError } from '../pipeline/build-commit';
 import type { StepRunner } from '../pipeline/step-runner';
 
 export interface ReleasePhaseOptions {
   command: string;
-  /** The built app, as the image holds it at /app. */
+  /** The built app, as the image holds it at /app; removed after the build, image written. */
   appDir: string;
   /** The release's environment: the app's config and secrets, and the NIMBUS_* variables. */
   env: Record<string, string>;
@@ -16,7 +15,9 @@ export interface ReleasePhaseOptions {
 
 /**
  * Runs the Procfile's `release` command once, as Heroku does, before the release goes live; a
- * failure is the pusher's to fix and keeps the previous release current.
+ * failure is the pusher's to fix and keeps the previous release current. It runs on the built
+ * tree after the image was written, so what it writes under /app is gone with the build and
+ * never seen by instances (as on Heroku's ephemeral filesystem).
  */
 export async function runReleasePhase({
   command,
@@ -27,19 +28,14 @@ export async function runReleasePhase({
   log,
 }: ReleasePhaseOptions): Promise<void> {
   log(`-----> Running release command: ${command}`);
-  const result = await runStep({
+  const app = runStep.appPath(appDir);
+  const result = await runStep.run({
     command: ['sh', '-c', command],
-    cwd: appDir,
-    // The build's directory, which nothing outlives: what the command writes goes nowhere.
-    writable: [dirname(appDir)],
+    appDir,
+    writable: [],
     env: {
       ...env,
-      HOME: appDir,
-      PATH: [
-        join(appDir, 'node_modules/.bin'),
-        join(appDir, '.venv/bin'),
-        process.env.PATH ?? '/usr/bin:/bin',
-      ].join(':'),
+      PATH: [`${app}/node_modules/.bin`, `${app}/.venv/bin`, process.env.PATH ?? '/usr/bin:/bin'].join(':'),
     },
     limits,
     onLine: (line) => log(`       ${line}`),

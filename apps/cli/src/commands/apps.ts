@@ -15,7 +15,7 @@ interface DestroyOptions extends AppOptions {
 type Runtime = 'process' | 'oci';
 
 interface CreateOptions extends JsonOption {
-  runtime: Runtime;
+  runtime?: Runtime;
 }
 
 interface UpdateOptions extends AppOptions {
@@ -68,8 +68,8 @@ export function registerAppCommands(program: Command, context: CliContext): void
     'create an app in the target namespace (or NAME as TENANT/NAMESPACE/APP)',
   )
     .addOption(
-      runtimeOption('how its instances run: a process group on the node, or an OCI container').default(
-        'process',
+      runtimeOption(
+        "how its instances run: an OCI container, or a process group on the node (default: the platform's, oci wherever runc runs)",
       ),
     )
     .action(async (name: string, options: CreateOptions) => {
@@ -77,12 +77,13 @@ export function registerAppCommands(program: Command, context: CliContext): void
       const created = await context.session().call((client) =>
         client.POST('/v1/tenants/{tenant}/namespaces/{namespace}/apps', {
           params: { path },
-          body: { name: app, runtime: options.runtime },
+          body: { name: app, ...(options.runtime ? { runtime: options.runtime } : {}) },
         }),
       );
-      const runtime = created.runtime === 'process' ? '' : ` (runtime ${created.runtime})`;
       emit(options.json, created, () =>
-        print(`Created app ${created.name} in ${created.tenant}/${created.namespace}${runtime}`),
+        print(
+          `Created app ${created.name} in ${created.tenant}/${created.namespace} (runtime ${created.runtime})`,
+        ),
       );
     });
 

@@ -1,6 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { AppRepository, AuditRepository, type App, type RuntimeKind } from '@nimbus/db';
 import { appUrl } from '@nimbus/domain';
+import { containerSupport } from '@nimbus/sandbox';
 import { GATEWAY_CONFIG, type GatewayConfig } from '../gateway.config';
 import { ClusterEventsService } from '../cluster/cluster-events.service';
 import { conflict, notFound } from '../common/problem';
@@ -19,6 +20,16 @@ export class AppsService {
     private readonly audit: AuditService,
     private readonly repositories: GitRepositoriesService,
   ) {}
+
+  private autoRuntime?: Promise<RuntimeKind>;
+
+  /** Isolation by default: `oci` wherever runc runs (asked once), unless configured otherwise. */
+  private defaultRuntime(): Promise<RuntimeKind> {
+    const configured = this.config.NIMBUS_DEFAULT_RUNTIME;
+    if (configured !== 'auto') return Promise.resolve(configured);
+    this.autoRuntime ??= containerSupport().then((support) => (support.available ? 'oci' : 'process'));
+    return this.autoRuntime;
+  }
 
   /** The app named in the URL, inside the namespace the guard resolved; 404 otherwise. */
   async find(access: TenantAccess, name: string): Promise<App> {
@@ -95,10 +106,11 @@ export class AppsService {
     principal: Principal,
     access: TenantAccess,
     name: string,
-    runtime: RuntimeKind,
+    requested: RuntimeKind | undefined,
     requestId: string | null,
   ) {
     const namespace = requireNamespace(access);
+    const runtime = requested ?? (await this.defaultRuntime());
     return this.prisma.client.$transaction(async (tx) => {
       const apps = new AppRepository(tx);
       if (await apps.findByName(access.scope, namespace.id, name)) {

@@ -21,13 +21,25 @@ import type { PushGrant } from './push-grants.service';
 /** What a follower of a build sees: its output lines, then the build as it ended. */
 export type BuildProgress = { kind: 'line'; id: string; text: string } | { kind: 'end'; build: Build };
 
+/** One process type of a launching release: how many of its instances it wants and has up. */
+export interface ProcessLaunch {
+  type: string;
+  replicas: number;
+  /** Ready (for `web`: answering its check, so routed; for others: running). */
+  ready: number;
+}
+
 /** How a release's launch went, as far as a push waits for it. */
 export type LaunchOutcome =
-  | { state: 'serving'; ready: number }
-  | { state: 'slow'; ready: number; replicas: number }
+  /** Every process type scaled up runs its instances of the release. */
+  | { state: 'serving'; processes: ProcessLaunch[] }
+  /** Its rollout failed (and was rolled back, if there was a release to go back to). */
   | { state: 'failed'; reason: string }
+  /** Not serving by the end of the launch window; `cause` is what its instances last said. */
+  | { state: 'timeout'; processes: ProcessLaunch[]; cause: string | null }
   | { state: 'no-nodes' }
-  | { state: 'no-web' };
+  /** Nothing to start: every process type it has is scaled to zero. */
+  | { state: 'idle'; types: string[] };
 
 /** How often a push looks whether its release serves yet. */
 const LAUNCH_POLL_MS = 250;
@@ -84,8 +96,10 @@ export class BuildsService {
   }
 
   /**
-   * Waits (bounded) until release `version` serves: as many ready `web` instances of it as the
-   * formation asks for. What it saw is said to the pusher; nothing is decided here.
+   * Waits (bounded) until release `version` serves: each of its process types that is scaled up
+   * runs that many ready instances of it (`web` or not: an app without `web` does not wait for
+   * one). Its rollout failing ends the wait at once. What it saw is said to the pusher; nothing
+   * is decided here.
    */
   async awaitLaunch(appId: string, version: number, signal: AbortSignal): Promise<LaunchOutcome> {
     const deadline = Date.now() + this.config.NIMBUS_PUSH_LAUNCH_WAIT;
@@ -97,22 +111,48 @@ export class BuildsService {
       }))
     )
       return { state: 'no-nodes' };
+    const release = await db.release.findFirst({ where: { appId, version }, select: { processTypes: true } });
+    // `release` runs once before the release goes live; it is never scaled.
+    const types = Object.keys((release?.processTypes ?? {}) as Record<string, string>).filter(
+      (type) => type !== 'release',
+    );
+    let processes: ProcessLaunch[] = [];
+    let cause: string | null = null;
     while (!signal.aborted) {
-      const [formation, ready, rollout] = await Promise.all([
-        db.formation.findUnique({ where: { appId_processType: { appId, processType: 'web' } } }),
-        db.instance.count({
-          where: { appId, processType: 'web', releaseVersion: version, ready: true, desiredState: 'running' },
+      const [formations, instances, rollout] = await Promise.all([
+        db.formation.findMany({ where: { appId, processType: { in: types } } }),
+        db.instance.findMany({
+          where: {
+            appId,
+            releaseVersion: version,
+            kind: 'service',
+            desiredState: 'running',
+            drainingSince: null,
+          },
+          orderBy: { createdAt: 'asc' },
         }),
         db.rollout.findFirst({ where: { appId, releaseVersion: version }, orderBy: { createdAt: 'desc' } }),
       ]);
       if (rollout?.status === 'failed')
         return { state: 'failed', reason: rollout.reason ?? 'the rollout failed' };
-      if (formation && formation.replicas === 0) return { state: 'no-web' };
-      if (formation && ready >= formation.replicas) return { state: 'serving', ready };
-      if (Date.now() >= deadline) return { state: 'slow', ready, replicas: formation?.replicas ?? 1 };
+      // The orchestrator makes the release's formations when it first sees it current.
+      const known = formations.length === types.length;
+      const scaled = formations.filter((formation) => formation.replicas > 0);
+      if (known && !scaled.length) return { state: 'idle', types };
+      processes = scaled
+        .map((formation) => ({
+          type: formation.processType,
+          replicas: formation.replicas,
+          ready: instances.filter((i) => i.processType === formation.processType && i.ready).length,
+        }))
+        .sort(byWebFirst);
+      cause = launchTrouble(instances);
+      if (known && processes.every((process) => process.ready >= process.replicas))
+        return { state: 'serving', processes };
+      if (Date.now() >= deadline) return { state: 'timeout', processes, cause };
       await new Promise((resolve) => setTimeout(resolve, LAUNCH_POLL_MS));
     }
-    return { state: 'slow', ready: 0, replicas: 0 };
+    return { state: 'timeout', processes, cause };
   }
 
   appUrl(grant: PushGrant): string {
@@ -203,6 +243,27 @@ export class BuildsService {
           : null,
     }));
   }
+}
+
+/** `web` first, then the others by name: the order a pusher reads them in. */
+const byWebFirst = (a: ProcessLaunch, b: ProcessLaunch) =>
+  Number(b.type === 'web') - Number(a.type === 'web') || a.type.localeCompare(b.type);
+
+/** What keeps a release's instances from being ready, in their own words: the first that says. */
+function launchTrouble(
+  instances: {
+    processType: string;
+    ready: boolean;
+    lastFailure: string | null;
+    message: string | null;
+    reason: string | null;
+  }[],
+): string | null {
+  const stuck = instances.filter((instance) => !instance.ready);
+  const failing = stuck.find((instance) => instance.lastFailure);
+  if (failing) return `${failing.processType}: ${failing.lastFailure}`;
+  const unplaced = stuck.find((instance) => instance.reason === 'Unschedulable' && instance.message);
+  return unplaced ? `${unplaced.processType}: ${unplaced.message}` : null;
 }
 
 const isOver = (build: Build) => build.status === 'succeeded' || build.status === 'failed';

@@ -12,7 +12,7 @@ import { Public } from '../auth/auth.decorators';
 import { ProblemException } from '../common/problem';
 import { GATEWAY_CONFIG, type GatewayConfig } from '../gateway.config';
 import { LOGGER } from '../infra/logger.token';
-import { BuildsService, type LaunchOutcome } from './builds.service';
+import { BuildsService, type LaunchOutcome, type ProcessLaunch } from './builds.service';
 import { PushGrantsService } from './push-grants.service';
 
 /** What the pre-receive hook reads back, one JSON object per line. */
@@ -78,9 +78,11 @@ export class GitPushController {
             aborted.signal,
             send,
           );
-          // Like a failed build, a release that never served rejects the push: the branch keeps
+          // Like a failed build, a release that does not serve rejects the push: the branch keeps
           // pointing at code that runs.
           if (launch.state === 'failed') send({ result: 'failed', reason: launch.reason });
+          else if (launch.state === 'timeout')
+            send({ result: 'failed', reason: `v${event.build.releaseVersion} did not serve in time` });
           else
             send({
               result: 'succeeded',
@@ -109,7 +111,7 @@ export class GitPushController {
   ) {
     send({ line: `-----> Launching v${version}...` });
     const outcome = await this.builds.awaitLaunch(appId, version, signal);
-    send({ line: describeLaunch(outcome, version) });
+    for (const line of describeLaunch(outcome, version, this.config.NIMBUS_PUSH_LAUNCH_WAIT)) send({ line });
     return outcome;
   }
 
@@ -142,17 +144,35 @@ export class GitPushController {
   }
 }
 
-function describeLaunch(outcome: LaunchOutcome, version: number): string {
+/** What the pusher reads about the launch, one line each. */
+export function describeLaunch(outcome: LaunchOutcome, version: number, waitedMs: number): string[] {
   switch (outcome.state) {
     case 'serving':
-      return `       done: ${outcome.ready} web instance(s) of v${version} ready`;
-    case 'slow':
-      return `       still starting (${outcome.ready}/${outcome.replicas} web instances ready): \`nimbus ps\` shows progress`;
+      // The `web` line is the one scripts (and the bench) look for: its wording stays.
+      return outcome.processes.map((process) =>
+        process.type === 'web'
+          ? `       done: ${process.ready} web instance(s) of v${version} ready`
+          : `       ${describeProcess(process)}`,
+      );
+    case 'timeout':
+      return [
+        ` !     v${version} is not serving after ${Math.round(waitedMs / 1000)}s: ${outcome.processes.map(describeProcess).join(', ')}`,
+        ...(outcome.cause ? [` !     ${outcome.cause}`] : []),
+        ' !     It goes on starting (`nimbus ps` shows how); a rollout that misses its deadline is rolled back',
+      ];
     case 'failed':
-      return ` !     ${outcome.reason}`;
+      return [` !     ${outcome.reason}`];
     case 'no-nodes':
-      return '       no node is ready to run it yet: it starts when one is';
-    case 'no-web':
-      return '       no web instances to start (scale with `nimbus ps:scale web=1`)';
+      return ['       no node is ready to run it yet: it starts when one is'];
+    case 'idle':
+      return [
+        `       nothing to start: ${outcome.types.map((type) => `${type}=0`).join(', ') || 'no process types'} (scale with \`nimbus ps:scale TYPE=1\`)`,
+      ];
   }
+}
+
+/** "web: 2 instances ready", "worker: 1 instance running", "web: 0 of 1 instance ready". */
+function describeProcess({ type, replicas, ready }: ProcessLaunch): string {
+  const count = ready >= replicas ? `${replicas}` : `${ready} of ${replicas}`;
+  return `${type}: ${count} instance${replicas === 1 ? '' : 's'} ${type === 'web' ? 'ready' : 'running'}`;
 }

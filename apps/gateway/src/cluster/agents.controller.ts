@@ -41,6 +41,7 @@ class InstanceStatusDto extends createZodDto(
     exitCode: z.int().nullable(),
     reason: z.string().max(100).nullable(),
     message: z.string().max(2000).nullable(),
+    lastFailure: z.string().max(2000).nullable().default(null),
     port: z.int().min(1).max(65535).nullable(),
     usage: z.strictObject({ cpuPercent: z.number().min(0), memoryBytes: z.number().min(0) }).nullable(),
   }),

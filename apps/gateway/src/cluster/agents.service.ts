@@ -122,6 +122,7 @@ export class AgentsService {
         exitCode: status.exitCode,
         reason: status.reason,
         message: status.message,
+        lastFailure: status.lastFailure,
         port: status.port,
         cpuPercent: status.usage?.cpuPercent ?? null,
         memoryBytes: status.usage ? BigInt(Math.round(status.usage.memoryBytes)) : null,
@@ -136,6 +137,7 @@ export class AgentsService {
       instance.phase !== status.phase ||
       instance.ready !== status.ready ||
       instance.restarts !== status.restarts ||
+      instance.lastFailure !== status.lastFailure ||
       instance.port !== status.port;
     if (news) this.events.wakeApp(instance.appId);
   }

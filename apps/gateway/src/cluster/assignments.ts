@@ -10,6 +10,12 @@ export interface AssignmentContext {
   gracePeriodMs: number;
 }
 
+/**
+ * Only `web` instances are given a port to answer on (the router sends them traffic); others are
+ * ready once they have run this long, so one that dies at once is seen to crash, not to start.
+ */
+const SETTLE_MS = 2000;
+
 /** Instances an agent has nothing more to do for: over, and not to be started again. */
 export function isSettled(instance: Pick<Instance, 'phase' | 'desiredState' | 'kind'>): boolean {
   return (
@@ -42,7 +48,7 @@ export function toAssignment(instance: Instance, context: AssignmentContext): As
     },
     resources: { cpuMillis: instance.cpuMillis, memoryMb: instance.memoryMb },
     runtime: context.app.runtime,
-    readiness: { type: 'tcp' },
+    readiness: instance.processType === 'web' ? { type: 'tcp' } : { type: 'uptime', ms: SETTLE_MS },
     gracePeriodMs: context.gracePeriodMs,
     restartPolicy: instance.kind === 'oneoff' ? 'never' : 'always',
     resourceVersion: instance.resourceVersion.toString(),

@@ -166,6 +166,33 @@ export class GitHttpService {
     return {
       NIMBUS_PUSH_URL: `http://${host}:${request.socket.localPort}/internal/git/builds`,
       NIMBUS_PUSH_GRANT: grant,
+      ...(await this.submoduleEnv(pusher.tenantId, pusher.appId)),
+    };
+  }
+
+  /**
+   * What the hook may fetch submodules from (see submodule-url.ts): the configured root for
+   * file:// URLs, and this namespace's other apps, which a relative URL (`../lib.git`) names and
+   * which anyone who may push here may read.
+   */
+  private async submoduleEnv(tenantId: string, appId: string): Promise<Record<string, string>> {
+    const app = await this.prisma.client.app.findUniqueOrThrow({
+      where: { id_tenantId: { id: appId, tenantId } },
+      select: { namespaceId: true },
+    });
+    const siblings = await this.prisma.client.app.findMany({
+      where: { tenantId, namespaceId: app.namespaceId, id: { not: appId } },
+      select: { id: true, name: true },
+    });
+    return {
+      NIMBUS_SUBMODULE_SIBLINGS: JSON.stringify(
+        Object.fromEntries(
+          siblings.map((sibling) => [sibling.name, this.repositories.path(tenantId, sibling.id)]),
+        ),
+      ),
+      ...(this.config.NIMBUS_GIT_SUBMODULE_FILE_ROOT
+        ? { NIMBUS_SUBMODULE_FILE_ROOT: this.config.NIMBUS_GIT_SUBMODULE_FILE_ROOT }
+        : {}),
     };
   }
 
@@ -210,11 +237,14 @@ export class GitHttpService {
         REMOTE_USER: user,
         // receive-pack refuses an oversized pack itself, with a message the pusher sees; the byte
         // count below only stops clients that are not git.
-        GIT_CONFIG_COUNT: '2',
+        GIT_CONFIG_COUNT: '3',
         GIT_CONFIG_KEY_0: 'receive.maxInputSize',
         GIT_CONFIG_VALUE_0: String(this.config.NIMBUS_GIT_MAX_PUSH_BYTES),
         GIT_CONFIG_KEY_1: 'core.hooksPath',
         GIT_CONFIG_VALUE_1: HOOKS_DIR,
+        // Malformed objects (a tree entry named `..`, say) are refused before any hook sees them.
+        GIT_CONFIG_KEY_2: 'receive.fsckObjects',
+        GIT_CONFIG_VALUE_2: 'true',
         ...hookEnv,
         REMOTE_ADDR: request.ip ?? '',
       },

@@ -19,9 +19,13 @@ export class GitRepositoriesService {
     return join(this.config.NIMBUS_GIT_ROOT, tenantId);
   }
 
+  path(tenantId: string, appId: string): string {
+    return join(this.tenantRoot(tenantId), `${appId}.git`);
+  }
+
   /** Creates the app's bare repository on first use; safe to call concurrently. */
   async ensure(tenantId: string, appId: string): Promise<void> {
-    const path = join(this.tenantRoot(tenantId), `${appId}.git`);
+    const path = this.path(tenantId, appId);
     try {
       await access(join(path, 'HEAD'));
       return;

@@ -1,6 +1,7 @@
 import { HttpStatus, Injectable } from '@nestjs/common';
 import { AuditRepository, type App, type Instance, type Node } from '@nimbus/db';
 import { FINISHED_PHASES } from '@nimbus/cluster';
+import { quotaExcess, resolveOneOffCommand, totalResources } from '@nimbus/domain';
 import { badRequest, notFound, ProblemException } from '../common/problem';
 import { requireNamespace } from '../common/access-targets';
 import { AuditService } from '../audit/audit.service';
@@ -161,11 +162,15 @@ export class ProcessesService {
     return { restarting: count };
   }
 
-  /** A one-off instance of the current release running `command`; never routed, removed once done. */
+  /**
+   * A one-off instance of the current release running `command`; never routed, removed once done.
+   * A first word naming one of the release's process types runs that type's command (`run console`).
+   */
   async run(principal: Principal, access: TenantAccess, app: App, command: string, requestId: string | null) {
     const release = await this.currentRelease(app);
     if (!release)
       throw badRequest('run/no_release', `${app.name} has no release yet: push to deploy it first`);
+    const resolved = resolveOneOffCommand(command, release.processTypes as Record<string, string>);
     const instance = await this.prisma.client.$transaction(async (tx) => {
       const created = await tx.instance.create({
         data: {
@@ -174,7 +179,7 @@ export class ProcessesService {
           namespaceId: app.namespaceId,
           processType: 'run',
           kind: 'oneoff',
-          command,
+          command: resolved,
           releaseVersion: release.version,
           ...DEFAULT_SIZE,
         },
@@ -247,25 +252,7 @@ export class ProcessesService {
           cpuMillis: update.cpuMillis ?? DEFAULT_SIZE.cpuMillis,
           memoryMb: update.memoryMb ?? DEFAULT_SIZE.memoryMb,
         });
-    const total = planned.reduce(
-      (sum, f) => ({
-        instances: sum.instances + f.replicas,
-        memoryMb: sum.memoryMb + f.replicas * f.memoryMb,
-        cpuMillis: sum.cpuMillis + f.replicas * f.cpuMillis,
-      }),
-      { instances: 0, memoryMb: 0, cpuMillis: 0 },
-    );
-    const over = [
-      quota.maxInstances !== null && total.instances > quota.maxInstances
-        ? `${total.instances} instances (quota ${quota.maxInstances})`
-        : null,
-      quota.maxMemoryMb !== null && total.memoryMb > quota.maxMemoryMb
-        ? `${total.memoryMb} MB of memory (quota ${quota.maxMemoryMb} MB)`
-        : null,
-      quota.maxCpuMillis !== null && total.cpuMillis > quota.maxCpuMillis
-        ? `${total.cpuMillis} mCPU (quota ${quota.maxCpuMillis})`
-        : null,
-    ].filter(Boolean);
+    const over = quotaExcess(totalResources(planned), quota);
     if (over.length)
       throw new ProblemException(
         HttpStatus.UNPROCESSABLE_ENTITY,

@@ -3,9 +3,9 @@ import {
   AuditRepository,
   ConfigEntryRepository,
   ReleaseRepository,
+  imageFieldsOf,
   type App,
   type Db,
-  type Prisma,
   type Release,
   type TenantScope,
 } from '@nimbus/db';
@@ -17,7 +17,7 @@ import { AuditService } from '../audit/audit.service';
 import { UsersService } from '../users/users.service';
 import { ClusterEventsService } from '../cluster/cluster-events.service';
 import type { Principal, TenantAccess } from '../auth/principal';
-import { ReleaseCutter, type ReleaseImage, type SnapshotEntry } from '@nimbus/releases';
+import { ReleaseCutter, releaseImageOf, type ReleaseImage, type SnapshotEntry } from '@nimbus/releases';
 
 /** Which deployed apps a config change reaches. */
 export type ConfigReach =
@@ -76,11 +76,7 @@ export class ReleasesService {
     for (const app of apps) {
       const current = await releases.find(scope, app.id, app.currentReleaseVersion as number);
       if (!current) continue;
-      const image = {
-        digest: current.imageDigest,
-        processTypes: current.processTypes as Record<string, string>,
-      };
-      await this.cutter.cut(tx, scope, app.id, image, description, actorUserId);
+      await this.cutter.cut(tx, scope, app.id, releaseImageOf(current), description, actorUserId);
     }
     return apps.map((app) => app.id);
   }
@@ -113,8 +109,7 @@ export class ReleasesService {
         data: { configVersion: { increment: 1 } },
       });
       const created = await new ReleaseRepository(tx).append(access.scope, app.id, {
-        imageDigest: target.imageDigest,
-        processTypes: target.processTypes as Prisma.InputJsonObject,
+        ...imageFieldsOf(target),
         configVersion,
         configSnapshot: new Uint8Array(target.configSnapshot),
         description: `Rollback to v${version}`,

@@ -3,6 +3,9 @@ import type { Db, Instance, Node, Prisma } from '@nimbus/db';
 import type { OrchestratorConfig } from '../orchestrator.config';
 import { planProcess, type PlannedInstance } from './rollout-plan';
 import { rollbackRelease } from './rollback';
+import { describeFailure, describeStall, failedInstance } from './rollout-health';
+import { ensureFormations } from './formations';
+import { reconcilePostdeploy } from './postdeploy';
 
 /** What a reconcile changed that others must hear about once its transaction commits. */
 export interface ReconcileOutcome {
@@ -44,7 +47,10 @@ export class AppController {
         : await tx.release.findFirst({ where: { appId, version: app.currentReleaseVersion } });
     const processTypes = (release?.processTypes ?? {}) as Record<string, string>;
 
-    if (release) await this.ensureFormations(tx, app, processTypes);
+    if (release) {
+      const note = await ensureFormations(tx, app, release, processTypes);
+      if (note) await event(tx, app, note.type, note.reason, note.message);
+    }
     const formations = await tx.formation.findMany({ where: { appId } });
 
     // Draining instances whose delay is over are stopped; others are looked at again when it ends.
@@ -123,26 +129,11 @@ export class AppController {
         });
       }
       await this.trackRollout(tx, app, release.version, formations, now, outcome);
+      const postdeploy = await reconcilePostdeploy(tx, app);
+      if (postdeploy) await event(tx, app, postdeploy.type, postdeploy.reason, postdeploy.message);
     }
     await this.schedule(tx, app, nodes, outcome);
     return outcome;
-  }
-
-  /** Process types the release brings get a formation: one `web`, none of the others (Heroku's rule). */
-  private async ensureFormations(tx: Db, app: AppWithContext, processTypes: Record<string, string>) {
-    const missing = Object.keys(processTypes).filter(
-      (type) => type !== 'release' && !app.formations.some((formation) => formation.processType === type),
-    );
-    if (!missing.length) return;
-    await tx.formation.createMany({
-      data: missing.map((processType) => ({
-        tenantId: app.tenantId,
-        appId: app.id,
-        processType,
-        replicas: processType === 'web' ? 1 : 0,
-      })),
-      skipDuplicates: true,
-    });
   }
 
   /**
@@ -198,9 +189,14 @@ export class AppController {
       await event(tx, app, 'Normal', 'RolloutComplete', `v${version} is running`);
       return;
     }
-    if (now >= rollout.deadlineAt) {
-      const cause = describeStall(instances.filter((i) => i.releaseVersion === version));
-      const reason = `v${version} did not become ready within ${this.config.NIMBUS_PROGRESS_DEADLINE / 1000}s: ${cause}`;
+    const ofRelease = instances.filter((i) => i.releaseVersion === version && !i.drainingSince);
+    // A new instance that keeps failing fails its rollout now: the deadline is for slow starts.
+    const failed = failedInstance(ofRelease, this.config.NIMBUS_ROLLOUT_MAX_RESTARTS);
+    if (failed || now >= rollout.deadlineAt) {
+      const cause = failed ? describeFailure(failed) : describeStall(ofRelease);
+      const reason = failed
+        ? `v${version} failed: ${cause}`
+        : `v${version} did not become ready within ${this.config.NIMBUS_PROGRESS_DEADLINE / 1000}s: ${cause}`;
       await tx.rollout.update({
         where: { id: rollout.id },
         data: { status: 'failed', reason, finishedAt: now },
@@ -281,21 +277,6 @@ function toPlanned(instance: Instance, nodes: Map<string, Node>): PlannedInstanc
     evicted: instance.evicted,
     createdAt: instance.createdAt,
   };
-}
-
-/** Why a release's instances are not all ready, for the rollback's event. */
-function describeStall(instances: Instance[]): string {
-  const causes = new Map<string, number>();
-  for (const instance of instances.filter((i) => !i.ready)) {
-    const cause = instance.reason
-      ? `${instance.reason}${instance.exitCode !== null ? ` (exit ${instance.exitCode})` : ''}${instance.message && instance.reason === 'Unschedulable' ? `: ${instance.message}` : ''}`
-      : `${instance.phase}, not ready`;
-    causes.set(cause, (causes.get(cause) ?? 0) + 1);
-  }
-  if (!causes.size) return 'old instances could not be retired';
-  return [...causes]
-    .map(([cause, count]) => `${count} instance${count === 1 ? '' : 's'} ${cause}`)
-    .join('; ');
 }
 
 const minimum = (a: number | null, b: number) => (a === null ? b : Math.min(a, b));

@@ -1,4 +1,4 @@
-import { ReleaseRepository, tenantScope, type Db, type Prisma } from '@nimbus/db';
+import { ReleaseRepository, imageFieldsOf, tenantScope, type Db } from '@nimbus/db';
 
 /**
  * Rolls an app back to release `version` after a failed rollout: a new release with vK's image
@@ -15,8 +15,7 @@ export async function rollbackRelease(
   const target = await releases.find(scope, app.id, version);
   if (!target) throw new Error(`release v${version} of app ${app.id} is gone`);
   const created = await releases.append(scope, app.id, {
-    imageDigest: target.imageDigest,
-    processTypes: target.processTypes as Prisma.InputJsonObject,
+    ...imageFieldsOf(target),
     configVersion: app.configVersion,
     configSnapshot: new Uint8Array(target.configSnapshot),
     description: `Rollback to v${version} (${why})`.slice(0, 500),

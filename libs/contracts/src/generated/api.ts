@@ -858,8 +858,7 @@ export interface components {
     CreateAppDto: {
       name: string;
       /**
-       * @description How its instances run: a process group on the node, or a runc container
-       * @default process
+       * @description How its instances run; by default the platform's (isolated `oci` wherever runc runs)
        * @enum {string}
        */
       runtime?: 'process' | 'oci';

@@ -6,7 +6,12 @@ const runtime = z
   .enum(['process', 'oci'])
   .describe('How its instances run: a process group on the node, or a runc container');
 
-export const createAppSchema = z.strictObject({ name: resourceName(), runtime: runtime.default('process') });
+export const createAppSchema = z.strictObject({
+  name: resourceName(),
+  runtime: runtime
+    .optional()
+    .describe("How its instances run; by default the platform's (isolated `oci` wherever runc runs)"),
+});
 export class CreateAppDto extends createZodDto(createAppSchema) {}
 
 export const updateAppSchema = z.strictObject({ runtime });
