@@ -1,4 +1,4 @@
-import { orchestratorWakeChannel } from '@nimbus/cluster';
+import { encodeWake, orchestratorWakeChannel } from '@nimbus/cluster';
 import { ConfigError } from '@nimbus/config';
 import { MasterKeyring, TenantKeyring } from '@nimbus/crypto';
 import { createPrismaClient } from '@nimbus/db';
@@ -55,7 +55,7 @@ async function main(): Promise<void> {
     logger,
     released: (appId) =>
       void redis
-        .publish(orchestratorWakeChannel(config.NIMBUS_REDIS_PREFIX), `app:${appId}`)
+        .publish(orchestratorWakeChannel(config.NIMBUS_REDIS_PREFIX), encodeWake({ kind: 'app', id: appId }))
         .catch((error: unknown) => logger.warn({ err: error, appId }, 'orchestrator wake-up not sent')),
   });
   const queue = createBuildQueue(config.REDIS_URL, config.NIMBUS_REDIS_PREFIX);

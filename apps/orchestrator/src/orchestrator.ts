@@ -1,5 +1,5 @@
 import type { Redis } from 'ioredis';
-import { FINISHED_PHASES, nodeWakeChannel, orchestratorWakeChannel } from '@nimbus/cluster';
+import { FINISHED_PHASES, decodeWake, nodeWakeChannel, orchestratorWakeChannel } from '@nimbus/cluster';
 import type { DbClient } from '@nimbus/db';
 import type { Logger } from '@nimbus/logging';
 import { AppController } from './controllers/app-controller';
@@ -12,6 +12,9 @@ import type { OrchestratorConfig } from './orchestrator.config';
 
 const NODES = 'nodes';
 const COLLECT = 'collect';
+/** Work-queue keys: one per app, so an app is never reconciled by two workers at once. */
+const APP_KEY = 'app:';
+const appKey = (appId: string) => `${APP_KEY}${appId}`;
 
 /**
  * Runs the controllers while this process leads: one worker takes keys from the queue (`app:ID`,
@@ -56,8 +59,9 @@ export class Orchestrator {
   start(): void {
     const subscriber = this.redis.duplicate({ lazyConnect: false, enableOfflineQueue: true });
     subscriber.on('message', (_channel: string, message: string) => {
-      if (message.startsWith('app:')) this.queue.add(message);
-      else if (message.startsWith('node:')) this.queue.add(NODES);
+      const wake = decodeWake(message);
+      if (wake?.kind === 'app') this.queue.add(appKey(wake.id));
+      else if (wake?.kind === 'node') this.queue.add(NODES);
     });
     // Wake-ups sent while disconnected are lost: look at everything once reconnected.
     subscriber.on('ready', () => void this.resync());
@@ -97,7 +101,7 @@ export class Orchestrator {
     try {
       this.queue.add(NODES);
       const apps = await this.prisma.app.findMany({ select: { id: true } });
-      for (const app of apps) this.queue.add(`app:${app.id}`);
+      for (const app of apps) this.queue.add(appKey(app.id));
       this.queue.add(COLLECT);
     } catch (error) {
       this.logger.warn({ err: error }, 'resync failed');
@@ -124,7 +128,7 @@ export class Orchestrator {
     const now = new Date();
     if (key === NODES) {
       const outcome = await this.election.fenced((tx) => this.nodes.reconcile(tx, now));
-      for (const appId of outcome.apps) this.queue.add(`app:${appId}`);
+      for (const appId of outcome.apps) this.queue.add(appKey(appId));
       this.wakeNodes(outcome.nodes);
       return;
     }
@@ -132,7 +136,7 @@ export class Orchestrator {
       await this.collect(now);
       return;
     }
-    const appId = key.slice('app:'.length);
+    const appId = key.slice(APP_KEY.length);
     const outcome = await this.election.fenced((tx) => this.apps.reconcile(tx, appId, now));
     this.wakeNodes(outcome.nodes);
     if (outcome.recheckInMs !== null) this.queue.addAfter(key, outcome.recheckInMs + 10);

@@ -1,6 +1,6 @@
 /** Redis keys and pub/sub channels the control plane shares; every one under the platform prefix. */
 
-/** Wakes the orchestrator's controllers: the message names what changed (`app:ID`, `node:ID`). */
+/** Wakes the orchestrator's controllers: the message names what changed (see `encodeWake`). */
 export const orchestratorWakeChannel = (prefix: string) => `${prefix}wake:orchestrator`;
 
 /** Wakes the watches of one node's assignments: the message is the new resource version. */

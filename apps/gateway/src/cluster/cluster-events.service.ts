@@ -1,5 +1,5 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { nodeWakeChannel, orchestratorWakeChannel } from '@nimbus/cluster';
+import { encodeWake, nodeWakeChannel, orchestratorWakeChannel } from '@nimbus/cluster';
 import type { Logger } from '@nimbus/logging';
 import { LOGGER } from '../infra/logger.token';
 import { RedisService } from '../infra/redis.service';
@@ -17,11 +17,11 @@ export class ClusterEventsService {
 
   /** Something about this app changed: its controllers should look again. */
   wakeApp(appId: string): void {
-    this.publish(orchestratorWakeChannel(this.redis.prefix), `app:${appId}`);
+    this.publish(orchestratorWakeChannel(this.redis.prefix), encodeWake({ kind: 'app', id: appId }));
   }
 
   wakeNode(nodeId: string): void {
-    this.publish(orchestratorWakeChannel(this.redis.prefix), `node:${nodeId}`);
+    this.publish(orchestratorWakeChannel(this.redis.prefix), encodeWake({ kind: 'node', id: nodeId }));
   }
 
   /** A node's assignments changed: its watches should read them. */
