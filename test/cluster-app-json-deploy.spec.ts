@@ -1,9 +1,10 @@
 import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { git, gitRemote } from '../apps/gateway/test/support/git';
+import { git } from '../apps/gateway/test/support/git';
 import { commit, webApp } from './support/apps';
 import { TestCluster } from './support/cluster';
+import { namespaceCalls } from './support/namespace-calls';
 
 /** A Procfile app with a worker that only logs, so formations of both types can be watched. */
 function withWorker(version: string, appJson: object): Record<string, string> {
@@ -17,25 +18,11 @@ describe('app.json on the first deploy, and submodules', () => {
   let cluster: TestCluster;
   let work: string;
   let token: string;
-  const api = () => cluster.gateway.client(token);
-  const at = (app: string) => ({ tenant: 'acme', namespace: 'prod', app });
-  const host = (app: string) => cluster.hostOf(app, 'prod', 'acme');
-  const ps = async (app: string) =>
-    (
-      await api().GET('/v1/tenants/{tenant}/namespaces/{namespace}/apps/{app}/ps', {
-        params: { path: at(app) },
-      })
-    ).data!;
-  const events = async (app: string) =>
-    (
-      await api().GET('/v1/tenants/{tenant}/namespaces/{namespace}/apps/{app}/events', {
-        params: { path: at(app), query: { limit: 100 } },
-      })
-    ).data!;
-  const push = async (app: string, files: Record<string, string>, dir = join(work, app)) => {
-    await commit(dir, files);
-    return git(dir, 'push', gitRemote(cluster.gateway.url, token, `acme/prod/${app}`), 'main');
-  };
+  const { api, at, host, ps, events, push } = namespaceCalls(
+    () => ({ cluster, token, work }),
+    'acme',
+    'prod',
+  );
   const replicas = async (app: string) =>
     Object.fromEntries((await ps(app)).formation.map((f) => [f.type, `${f.replicas}:${f.memoryMb}`]));
 

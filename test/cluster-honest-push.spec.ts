@@ -1,9 +1,9 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { git, gitRemote } from '../apps/gateway/test/support/git';
-import { commit, webApp } from './support/apps';
+import { webApp } from './support/apps';
 import { TestCluster } from './support/cluster';
+import { namespaceCalls } from './support/namespace-calls';
 
 /** A web process whose command does not exist: the shell says so and exits 127. */
 const NOT_FOUND = { Procfile: 'web: nosuchcommand\n' };
@@ -30,30 +30,11 @@ describe('honest pushes', () => {
   let cluster: TestCluster;
   let work: string;
   let token: string;
-  const api = () => cluster.gateway.client(token);
-  const at = (app: string) => ({ tenant: 'acme', namespace: 'prod', app });
-  const push = async (app: string, files: Record<string, string>) => {
-    await commit(join(work, app), files);
-    return git(join(work, app), 'push', gitRemote(cluster.gateway.url, token, `acme/prod/${app}`), 'main');
-  };
-  const releases = async (app: string) =>
-    (
-      await api().GET('/v1/tenants/{tenant}/namespaces/{namespace}/apps/{app}/releases', {
-        params: { path: at(app) },
-      })
-    ).data!;
-  const events = async (app: string) =>
-    (
-      await api().GET('/v1/tenants/{tenant}/namespaces/{namespace}/apps/{app}/events', {
-        params: { path: at(app), query: {} },
-      })
-    ).data!;
-  const ps = async (app: string) =>
-    (
-      await api().GET('/v1/tenants/{tenant}/namespaces/{namespace}/apps/{app}/ps', {
-        params: { path: at(app) },
-      })
-    ).data!;
+  const { api, at, ps, events, releases, push } = namespaceCalls(
+    () => ({ cluster, token, work }),
+    'acme',
+    'prod',
+  );
   const answer = async (app: string) => {
     const response = await cluster.get(cluster.hostOf(app, 'prod', 'acme'));
     return response.status === 200

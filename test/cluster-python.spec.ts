@@ -1,9 +1,9 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { git, gitRemote, type GitResult } from '../apps/gateway/test/support/git';
-import { commit } from './support/apps';
+import type { GitResult } from '../apps/gateway/test/support/git';
 import { TestCluster } from './support/cluster';
+import { namespaceCalls } from './support/namespace-calls';
 import {
   DEBIAN_SETUPTOOLS_ENV,
   debianWheels,
@@ -42,15 +42,12 @@ describe('Python apps end to end', () => {
   let index: PackageIndex;
   let work: string;
   let token: string;
-  const api = () => cluster.gateway.client(token);
-  const at = (app: string) => ({ tenant: 'acme', namespace: 'prod', app });
-  const host = (app: string) => cluster.hostOf(app, 'prod', 'acme');
+  const calls = namespaceCalls(() => ({ cluster, token, work }), 'acme', 'prod');
+  const { api, at, host } = calls;
 
   /** Pushes `files` as a new commit of `app`; the push's output is the failure message. */
   const push = async (app: string, files: Record<string, string>): Promise<GitResult> => {
-    const dir = join(work, app);
-    await commit(dir, files);
-    const pushed = await git(dir, 'push', gitRemote(cluster.gateway.url, token, `acme/prod/${app}`), 'main');
+    const pushed = await calls.push(app, files);
     expect(pushed.code === 0 || pushed.output).toBe(true);
     return pushed;
   };

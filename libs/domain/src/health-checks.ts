@@ -35,13 +35,19 @@ export function encodeHealthChecks(checks: Record<string, HttpCheck>): string {
  * checks had fields: a process type to a bare readiness path.
  */
 export function decodeHealthChecks(label?: string, legacyPaths?: string): Record<string, HttpCheck> {
-  const checks: Record<string, HttpCheck> = {};
-  for (const [type, value] of Object.entries(parseObject(legacyPaths))) {
-    if (typeof value === 'string' && value.startsWith('/')) checks[type] = { path: value, timeout: 5 };
-  }
+  const checks = checksOfPaths(parseObject(legacyPaths));
   for (const [type, value] of Object.entries(parseObject(label))) {
     const check = httpCheck.safeParse(value);
     if (check.success) checks[type] = stripUndefined(check.data);
+  }
+  return checks;
+}
+
+/** Bare readiness paths per process type, as images and agents wrote them before checks had fields. */
+export function checksOfPaths(paths: Record<string, unknown>): Record<string, HttpCheck> {
+  const checks: Record<string, HttpCheck> = {};
+  for (const [type, value] of Object.entries(paths)) {
+    if (typeof value === 'string' && value.startsWith('/')) checks[type] = { path: value, timeout: 5 };
   }
   return checks;
 }

@@ -11,7 +11,7 @@ export type { Procfile } from './procfile';
 export { resolveOneOffCommand } from './one-off-command';
 export { parseAppJson, appJsonEnvDefaults, appJsonHealthChecks, appJsonSchema } from './app-json';
 export type { AppJson } from './app-json';
-export { decodeHealthChecks, encodeHealthChecks } from './health-checks';
+export { checksOfPaths, decodeHealthChecks, encodeHealthChecks } from './health-checks';
 export type { HttpCheck } from './health-checks';
 export { planBuild, UnsupportedAppError, STATIC_SERVER_COMMAND, SUPPORTED_STACKS } from './build-plan';
 export type { BuildPlan, BuildStep, RepositoryFacts, StackName } from './build-plan';

@@ -14,7 +14,7 @@ import {
   type ImageStore,
   type RegistryCredentials,
 } from '@nimbus/oci';
-import { decodeHealthChecks, type HttpCheck } from '@nimbus/domain';
+import { checksOfPaths, decodeHealthChecks, type HttpCheck } from '@nimbus/domain';
 import type { UnpackedImage } from '../runtimes/runtime';
 import { LayerRefusedError, applyLayer, type LayerOwner } from './layer-unpack';
 
@@ -210,8 +210,7 @@ export class ImageCache {
       digest: stored.digest,
       env: stored.env,
       workingDir: stored.workingDir,
-      healthChecks:
-        stored.healthChecks ?? decodeHealthChecks(undefined, JSON.stringify(stored.readinessPaths ?? {})),
+      healthChecks: stored.healthChecks ?? checksOfPaths(stored.readinessPaths ?? {}),
       rootfs: join(dir, 'rootfs'),
     };
   }
