@@ -15,6 +15,8 @@ module.exports = {
   transform: { '^.+\\.(t|j)sx?$': swc, '^.+\\.mjs$': swc },
   transformIgnorePatterns: ['/node_modules/(?!(openapi-fetch)/)'],
   moduleNameMapper: {
+    // Apps that tests drive from outside are imported by name, through their public src/index.ts.
+    '^@nimbus/(gateway|agent|builder|orchestrator|router|cli)$': '<rootDir>/apps/$1/src',
     '^@nimbus/([a-z-]+)$': '<rootDir>/libs/$1/src',
     // Generated and node16-style sources import siblings as .js; Jest resolves the .ts file.
     '^(\\.{1,2}/.*)\\.js$': '$1',

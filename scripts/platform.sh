@@ -82,7 +82,7 @@ url="http://$HOST:$PORT"
 start gateway node apps/gateway/dist/main.js
 start builder env PORT="$BUILDER_PORT" node apps/builder/dist/main.js
 start orchestrator env PORT="$ORCHESTRATOR_PORT" node apps/orchestrator/dist/main.js
-start router node apps/gateway/dist/router/main.js
+start router node apps/router/dist/main.js
 await_ready gateway "$url"
 # One agent: this machine is the node. Ctrl-C stops its instances with it.
 start agent env PORT="$AGENT_PORT" NIMBUS_API_URL="$url" NIMBUS_AGENT_STATE_DIR="$STATE_DIR/agent" \

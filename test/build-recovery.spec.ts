@@ -2,10 +2,8 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { BuildRepository, tenantScope } from '@nimbus/db';
-import { startBuilderProcess, type BuilderProcess } from '../apps/builder/test/support/builder-process';
-import { git, gitRemote } from '../apps/gateway/test/support/git';
-import { seedTenant } from '../apps/gateway/test/support/seed-tenant';
-import { startTestGateway, type TestGateway } from '../apps/gateway/test/support/test-gateway';
+import { startBuilderProcess, type BuilderProcess, git, gitRemote, seedTenant } from '@nimbus/testing';
+import { startTestGateway, type TestGateway } from './support/gateway';
 
 /** An app whose build announces itself, then takes a while: time to act while it runs. */
 const SLOW_APP = {

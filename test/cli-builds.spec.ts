@@ -4,8 +4,8 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { Redis } from 'ioredis';
 import { BuildOutputStream } from '@nimbus/queue';
-import { seedTenant } from '../apps/gateway/test/support/seed-tenant';
-import { startTestGateway, type TestGateway } from '../apps/gateway/test/support/test-gateway';
+import { seedTenant } from '@nimbus/testing';
+import { startTestGateway, type TestGateway } from './support/gateway';
 
 const MAIN = resolve(__dirname, '../apps/cli/dist/main.js');
 const DIGEST = `sha256:${'d'.repeat(64)}`;

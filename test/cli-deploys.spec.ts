@@ -3,9 +3,9 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { tenantScope } from '@nimbus/db';
-import { ReleasesService } from '../apps/gateway/src/releases/releases.service';
-import { seedTenant } from '../apps/gateway/test/support/seed-tenant';
-import { startTestGateway, type TestGateway } from '../apps/gateway/test/support/test-gateway';
+import { ReleasesService } from '@nimbus/gateway';
+import { seedTenant } from '@nimbus/testing';
+import { startTestGateway, type TestGateway } from './support/gateway';
 
 const MAIN = resolve(__dirname, '../apps/cli/dist/main.js');
 const DIGEST = `sha256:${'c'.repeat(64)}`;

@@ -6,10 +6,9 @@ import { join, resolve } from 'node:path';
 import { Redis } from 'ioredis';
 import { appLogKey } from '@nimbus/cluster';
 import { tenantScope } from '@nimbus/db';
-import { createApiToken, createUser } from '@nimbus/testing';
-import { ReleasesService } from '../apps/gateway/src/releases/releases.service';
-import { seedTenant } from '../apps/gateway/test/support/seed-tenant';
-import { startTestGateway, type TestGateway } from '../apps/gateway/test/support/test-gateway';
+import { createApiToken, createUser, seedTenant } from '@nimbus/testing';
+import { ReleasesService } from '@nimbus/gateway';
+import { startTestGateway, type TestGateway } from './support/gateway';
 
 const MAIN = resolve(__dirname, '../apps/cli/dist/main.js');
 const DIGEST = `sha256:${'e'.repeat(64)}`;

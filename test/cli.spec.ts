@@ -6,7 +6,7 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { createUser, type CreatedUser } from '@nimbus/testing';
-import { startTestGateway, type TestGateway } from '../apps/gateway/test/support/test-gateway';
+import { startTestGateway, type TestGateway } from './support/gateway';
 
 /** The built CLI: `npm test` builds first; locally run `npx tsc -b apps/cli` before jest. */
 const MAIN = resolve(__dirname, '../apps/cli/dist/main.js');

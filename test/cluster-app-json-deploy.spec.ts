@@ -1,7 +1,7 @@
 import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { git } from '../apps/gateway/test/support/git';
+import { git } from '@nimbus/testing';
 import { commit, webApp } from './support/apps';
 import { TestCluster } from './support/cluster';
 import { namespaceCalls } from './support/namespace-calls';

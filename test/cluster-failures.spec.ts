@@ -1,7 +1,7 @@
 import { mkdtemp, readdir, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { git, gitRemote } from '../apps/gateway/test/support/git';
+import { git, gitRemote } from '@nimbus/testing';
 import { commit, webApp } from './support/apps';
 import { TestCluster } from './support/cluster';
 

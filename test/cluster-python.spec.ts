@@ -1,7 +1,6 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { GitResult } from '../apps/gateway/test/support/git';
 import { TestCluster } from './support/cluster';
 import { namespaceCalls } from './support/namespace-calls';
 import {
@@ -12,6 +11,7 @@ import {
   startPackageIndex,
   tinyserveWheel,
   type PackageIndex,
+  type GitResult,
 } from '@nimbus/testing';
 
 /** What the apps' page reports (see `inspectingApp` in libs/testing/src/python-apps.ts). */

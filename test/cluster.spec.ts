@@ -2,7 +2,7 @@ import { execFile, spawn } from 'node:child_process';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { git, gitRemote } from '../apps/gateway/test/support/git';
+import { git, gitRemote } from '@nimbus/testing';
 import { commit, webApp } from './support/apps';
 import { TestCluster } from './support/cluster';
 

@@ -2,11 +2,16 @@ import { execFileSync } from 'node:child_process';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { startRegistry, type TestRegistry } from '../libs/oci/src/spec-support/registry';
-import { startBuilderProcess, type BuilderProcess } from '../apps/builder/test/support/builder-process';
-import { git, gitRemote } from '../apps/gateway/test/support/git';
-import { seedTenant } from '../apps/gateway/test/support/seed-tenant';
-import { startTestGateway, type TestGateway } from '../apps/gateway/test/support/test-gateway';
+import {
+  startRegistry,
+  type TestRegistry,
+  startBuilderProcess,
+  type BuilderProcess,
+  git,
+  gitRemote,
+  seedTenant,
+} from '@nimbus/testing';
+import { startTestGateway, type TestGateway } from './support/gateway';
 
 describe('git push deploys to an OCI distribution registry', () => {
   let registry: TestRegistry;

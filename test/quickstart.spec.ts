@@ -52,16 +52,27 @@ function get(port: number, host: string): Promise<{ status: number; body: string
 }
 
 /** The README's Quickstart, as a new user runs it: start the platform, then use the CLI. */
+/** What `npm run platform` starts, the agent first (see afterAll). */
+const PROCESSES = ['agent', 'gateway', 'builder', 'orchestrator', 'router'];
+
 describe('Quickstart', () => {
   let state: string;
   let database: string;
-  const pids: number[] = [];
   const serverUrl = testEnvironment().TEST_DATABASE_URL;
 
   afterAll(async () => {
-    // The agent first, so it stops the app's instance while the others still run.
-    for (const pid of pids) {
-      process.kill(pid, 'SIGTERM');
+    // The agent first, so it stops the app's instance while the others still run. Read from the
+    // state directory, so a test that failed before reading them still stops what it started.
+    if (!state) return;
+    const pids = await Promise.all(
+      PROCESSES.map((name) => readFile(join(state, `${name}.pid`), 'utf8').then(Number, () => null)),
+    );
+    for (const pid of pids.filter((pid): pid is number => pid !== null)) {
+      try {
+        process.kill(pid, 'SIGTERM');
+      } catch {
+        continue; // already gone
+      }
       await exited(pid);
     }
     const client = new Client({ connectionString: serverUrl });
@@ -71,6 +82,7 @@ describe('Quickstart', () => {
     await rm(state, { recursive: true, force: true });
   });
 
+  // Starts five processes and deploys: longer than the default 30 s on a busy machine.
   it('should start the platform and let the CLI create a tenant, namespace, app, config and secrets', async () => {
     state = await mkdtemp(join(tmpdir(), 'nimbus-quickstart-'));
     // Instances run as an unprivileged user below the state directory.
@@ -95,8 +107,6 @@ describe('Quickstart', () => {
     };
     const platform = await run('npm', ['run', '--silent', 'platform', '--', '--detach'], { cwd: ROOT, env });
     expect(platform.code).toBe(0);
-    for (const name of ['agent', 'gateway', 'builder', 'orchestrator', 'router'])
-      pids.push(Number(await readFile(join(state, `${name}.pid`), 'utf8')));
     expect(platform.stdout).toContain(`gateway:  http://127.0.0.1:${port}`);
     expect(platform.stdout).toContain(`console:  http://127.0.0.1:${port}/console/`);
     const token = /token:\s+(nmb_\S+)/.exec(platform.stdout)?.[1];
@@ -150,5 +160,5 @@ describe('Quickstart', () => {
     expect(page).toEqual({ status: 200, body: '<h1>hello</h1>\n' });
     const releases = JSON.parse(await nimbus('releases', '-a', 'web', '--json')) as { version: number }[];
     expect(releases.map((release) => release.version)).toEqual([1]);
-  });
+  }, 90_000);
 });

@@ -19,7 +19,7 @@ import { formatTable } from '../lib/table.mjs';
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const COMPILED = [
   'apps/gateway/dist/main.js',
-  'apps/gateway/dist/router/main.js',
+  'apps/router/dist/main.js',
   'apps/builder/dist/main.js',
   'apps/orchestrator/dist/main.js',
   'apps/agent/dist/main.js',

@@ -8,7 +8,7 @@ import { performance } from 'node:perf_hooks';
 import { commitSourceChange, createAppRepository, gitEnv } from './bench-app.mjs';
 
 const require = createRequire(import.meta.url);
-const { buildCommit, stepRunner } = require('../../apps/builder/dist/index.js');
+const { buildCommit, stepRunner } = require('@nimbus/builder');
 const { LayoutImageStore } = require('@nimbus/oci');
 const { containerSupport } = require('@nimbus/sandbox');
 

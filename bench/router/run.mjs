@@ -15,7 +15,7 @@ import { REDIS_URL, deleteRedisKeys, freePort } from '../lib/resources.mjs';
 import { formatTable } from '../lib/table.mjs';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
-const ROUTER_MAIN = join(ROOT, 'apps/gateway/dist/router/main.js');
+const ROUTER_MAIN = join(ROOT, 'apps/router/dist/main.js');
 const UPSTREAM = fileURLToPath(new URL('./upstream.mjs', import.meta.url));
 const require = createRequire(import.meta.url);
 const AUTOCANNON = require.resolve('autocannon/autocannon.js');

@@ -16,7 +16,7 @@ import { freePort } from '../lib/resources.mjs';
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const MAIN = {
   builder: join(ROOT, 'apps/builder/dist/main.js'),
-  router: join(ROOT, 'apps/gateway/dist/router/main.js'),
+  router: join(ROOT, 'apps/router/dist/main.js'),
   orchestrator: join(ROOT, 'apps/orchestrator/dist/main.js'),
   agent: join(ROOT, 'apps/agent/dist/main.js'),
 };
@@ -35,8 +35,7 @@ const STEP_TIMEOUT_MS = 30_000;
 
 const require = createRequire(import.meta.url);
 const { Client } = require('pg');
-const { ProcessRuntime } = require('../../apps/agent/dist/runtimes/process-runtime.js');
-const { OciRuntime } = require('../../apps/agent/dist/runtimes/oci-runtime.js');
+const { OciRuntime, ProcessRuntime } = require('@nimbus/agent');
 const { findRunc, runc } = require('@nimbus/sandbox');
 
 /** Whether a `descendants` entry is still that process, and not a zombie waiting to be reaped. */
@@ -109,6 +108,7 @@ export class ServingPlatform extends Platform {
       DATABASE_URL: this.dbUrl,
       REDIS_URL: this.redisUrl,
       NIMBUS_REDIS_PREFIX: this.redisPrefix,
+      NIMBUS_MASTER_KEY: this.shared.NIMBUS_MASTER_KEY,
       NIMBUS_ORCHESTRATOR_ID: 'bench-orchestrator',
     });
     // Ready is not leading: nothing is placed until it holds the lease.

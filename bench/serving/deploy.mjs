@@ -9,7 +9,7 @@ import { timedGitPush } from '../build/push.mjs';
 
 const require = createRequire(import.meta.url);
 const { Redis } = require('ioredis');
-const { decodeEndpoints, endpointsChannel, endpointsKey } = require('@nimbus/cluster');
+const { decodeEndpoints, endpointsKey, readWake, wakeSubscriptions } = require('@nimbus/cluster');
 
 const POLL_MS = 20;
 /** After the new version first answers, probing goes on until the old one has been silent this long… */
@@ -34,13 +34,16 @@ export class EndpointWatch {
 
   constructor(redisUrl, prefix) {
     this.key = endpointsKey(prefix);
-    this.channel = endpointsChannel(prefix);
+    this.prefix = prefix;
+    this.channel = wakeSubscriptions.routers(prefix);
     const options = { lazyConnect: true, maxRetriesPerRequest: 1 };
     this.subscriber = new Redis(redisUrl, options);
     this.commands = new Redis(redisUrl, options);
     for (const client of [this.subscriber, this.commands]) client.on('error', () => undefined);
-    this.subscriber.on('message', (channel, host) => {
-      if (channel !== this.channel) return;
+    this.subscriber.on('message', (channel, message) => {
+      const wake = readWake(this.prefix, channel, message);
+      if (wake?.to !== 'routers') return;
+      const { host } = wake;
       const at = Date.now();
       void this.commands.hget(this.key, host).then(
         (text) => this.changes.push({ at, host, ids: decodeEndpoints(text).map((e) => e.instanceId) }),

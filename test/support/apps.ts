@@ -1,6 +1,6 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
-import { git } from '../../apps/gateway/test/support/git';
+import { git } from '@nimbus/testing';
 
 /**
  * A small web app that answers with its version and the instance it runs on, logs each request,

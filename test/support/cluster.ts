@@ -3,18 +3,21 @@ import { request } from 'node:http';
 import { chmod, mkdtemp, readFile, readdir, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { freePort, startNodeProcess, type NodeProcess } from '@nimbus/testing';
-import { startBuilderProcess, type BuilderProcess } from '../../apps/builder/test/support/builder-process';
-import { OciRuntime } from '../../apps/agent/src/runtimes/oci-runtime';
-import { ProcessRuntime } from '../../apps/agent/src/runtimes/process-runtime';
-import type { Runtime, RuntimeHandle } from '../../apps/agent/src/runtimes/runtime';
-import { seedTenant } from '../../apps/gateway/test/support/seed-tenant';
-import { startTestGateway, type TestGateway } from '../../apps/gateway/test/support/test-gateway';
+import {
+  freePort,
+  startNodeProcess,
+  type NodeProcess,
+  startBuilderProcess,
+  type BuilderProcess,
+  seedTenant,
+} from '@nimbus/testing';
+import { OciRuntime, ProcessRuntime, type Runtime, type RuntimeHandle } from '@nimbus/agent';
+import { startTestGateway, type TestGateway } from './gateway';
 
 const ROOT = resolve(__dirname, '../..');
 const AGENT = join(ROOT, 'apps/agent/dist/main.js');
 const ORCHESTRATOR = join(ROOT, 'apps/orchestrator/dist/main.js');
-const ROUTER = join(ROOT, 'apps/gateway/dist/router/main.js');
+const ROUTER = join(ROOT, 'apps/router/dist/main.js');
 
 export interface ClusterOptions {
   /** Node lease: how soon a silent agent's node is NotReady. */
@@ -92,6 +95,8 @@ export class TestCluster {
         DATABASE_URL: this.gateway.env.DATABASE_URL,
         REDIS_URL: this.gateway.env.REDIS_URL,
         NIMBUS_REDIS_PREFIX: this.gateway.env.NIMBUS_REDIS_PREFIX,
+        // An automatic rollback restores the app's config: it opens and seals the tenant's secrets.
+        NIMBUS_MASTER_KEY: this.gateway.env.NIMBUS_MASTER_KEY,
         NIMBUS_ORCHESTRATOR_ID: id,
         NIMBUS_NODE_LEASE_DURATION: this.leaseDuration,
         NIMBUS_LEADER_LEASE: '3s',

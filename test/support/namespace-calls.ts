@@ -1,5 +1,5 @@
 import { join } from 'node:path';
-import { git, gitRemote } from '../../apps/gateway/test/support/git';
+import { git, gitRemote } from '@nimbus/testing';
 import { commit } from './apps';
 import type { TestCluster } from './cluster';
 

@@ -4,11 +4,8 @@ import type { Assignment, InstanceStatus, NodeRegistration } from '@nimbus/clust
 import type { Logger } from '@nimbus/logging';
 import { ControlPlane, ControlPlaneError } from './control/control-plane';
 import type { Runtime, RuntimeHandle, UnpackedImage } from './runtimes/runtime';
-import {
-  InstanceSupervisor,
-  type SavedInstance,
-  type SupervisorDeps,
-} from './supervisor/instance-supervisor';
+import { InstanceSupervisor } from './supervisor/instance-supervisor';
+import type { SavedInstance, SupervisorDeps } from './supervisor/supervisor-deps';
 import { PortAllocator } from './supervisor/port-allocator';
 
 export interface NodeAgentOptions {

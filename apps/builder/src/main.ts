@@ -1,7 +1,7 @@
-import { encodeWake, orchestratorWakeChannel } from '@nimbus/cluster';
+import { publishWake } from '@nimbus/cluster';
 import { ConfigError } from '@nimbus/config';
 import { MasterKeyring, TenantKeyring } from '@nimbus/crypto';
-import { createPrismaClient } from '@nimbus/db';
+import { createPrismaClient, pingDatabase, systemScope } from '@nimbus/db';
 import { createLogger } from '@nimbus/logging';
 import { BuildOutputStream, createBuildQueue, createBuildWorker } from '@nimbus/queue';
 import { ReleaseCutter } from '@nimbus/releases';
@@ -44,8 +44,10 @@ async function main(): Promise<void> {
   );
   const scratchDir = await claimScratch(config.NIMBUS_BUILD_SCRATCH);
   const sandbox = await chooseSandbox(config, scratchDir);
+  const system = systemScope();
   const runner = new BuildRunner({
     config,
+    system,
     runStep: stepRunner(sandbox),
     scratchDir,
     prisma,
@@ -54,9 +56,10 @@ async function main(): Promise<void> {
     metrics,
     logger,
     released: (appId) =>
-      void redis
-        .publish(orchestratorWakeChannel(config.NIMBUS_REDIS_PREFIX), encodeWake({ kind: 'app', id: appId }))
-        .catch((error: unknown) => logger.warn({ err: error, appId }, 'orchestrator wake-up not sent')),
+      void publishWake(redis, config.NIMBUS_REDIS_PREFIX, {
+        to: 'orchestrator',
+        changed: { kind: 'app', id: appId },
+      }).catch((error: unknown) => logger.warn({ err: error, appId }, 'orchestrator wake-up not sent')),
   });
   const queue = createBuildQueue(config.REDIS_URL, config.NIMBUS_REDIS_PREFIX);
   const worker = createBuildWorker(
@@ -69,13 +72,13 @@ async function main(): Promise<void> {
     (job) => runner.run(job.data.buildId),
   );
   worker.on('error', (error) => logger.warn({ err: error }, 'build queue error'));
-  const stranded = new StrandedBuilds(prisma, queue, config.NIMBUS_BUILD_STALE_AFTER, logger);
+  const stranded = new StrandedBuilds(prisma, system, queue, config.NIMBUS_BUILD_STALE_AFTER, logger);
   stranded.start(config.NIMBUS_BUILD_RESYNC);
   const health = await startHealthServer({
     port: config.PORT,
     host: config.HOST,
     registry: metrics.registry,
-    checks: { postgres: () => prisma.$queryRaw`SELECT 1`, redis: () => redis.ping() },
+    checks: { postgres: () => pingDatabase(prisma), redis: () => redis.ping() },
   });
   logger.info(
     {

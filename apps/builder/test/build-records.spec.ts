@@ -2,6 +2,7 @@ import {
   BuildLimitError,
   BuildRepository,
   createPrismaClient,
+  systemScope,
   tenantScope,
   type DbClient,
   type TenantScope,
@@ -14,6 +15,7 @@ describe('build records: limits and the claim protocol builders share', () => {
   let scope: TenantScope;
   let apps: string[];
   let builds: BuildRepository;
+  const system = systemScope();
   const limits = { perApp: 1, perTenant: 2 };
   const newBuild = (n: number) => ({
     commit: n.toString(16).padStart(40, '0'),
@@ -60,7 +62,7 @@ describe('build records: limits and the claim protocol builders share', () => {
       'this tenant already has 2 builds running, its limit; try again when one finishes',
     );
     const [first] = await builds.list(scope, web, 10);
-    await builds.abandon(first!.id, 'gave up');
+    await builds.abandon(system, first!.id, 'gave up');
     await expect(BuildRepository.create(db, scope, worker, newBuild(6), limits)).resolves.toMatchObject({
       status: 'queued',
     });
@@ -69,23 +71,25 @@ describe('build records: limits and the claim protocol builders share', () => {
   it('should hand a build to one builder at a time, and to another only once its heartbeat is stale', async () => {
     const { id } = await BuildRepository.create(db, scope, apps[0]!, newBuild(7), limits);
     const longAgo = new Date(Date.now() - 60_000);
-    const claims = await Promise.all([builds.claim(id, longAgo), builds.claim(id, longAgo)]);
+    const claims = await Promise.all([builds.claim(system, id, longAgo), builds.claim(system, id, longAgo)]);
     const held = claims.filter(Boolean);
     expect(held).toHaveLength(1);
     expect(held[0]).toMatchObject({ status: 'building', attempts: 1 });
-    expect(await builds.heartbeat(id, 1)).toBe(true);
+    expect(await builds.heartbeat(system, id, 1)).toBe(true);
 
     // The holder went quiet: a claim that counts its heartbeat as stale takes the build over.
-    const takeover = await builds.claim(id, new Date(Date.now() + 1000));
+    const takeover = await builds.claim(system, id, new Date(Date.now() + 1000));
     expect(takeover).toMatchObject({ attempts: 2 });
-    expect(await builds.heartbeat(id, 1)).toBe(false);
-    expect(await builds.finish(id, 1, { status: 'failed', failureReason: 'x', output: '' })).toBe(false);
-    expect(await builds.stranded(new Date(Date.now() + 1000), longAgo)).toEqual([
+    expect(await builds.heartbeat(system, id, 1)).toBe(false);
+    expect(await builds.finish(system, id, 1, { status: 'failed', failureReason: 'x', output: '' })).toBe(
+      false,
+    );
+    expect(await builds.stranded(system, new Date(Date.now() + 1000), longAgo)).toEqual([
       expect.objectContaining({ id }),
     ]);
 
     expect(
-      await builds.finish(id, 2, {
+      await builds.finish(system, id, 2, {
         status: 'succeeded',
         stack: 'node',
         imageDigest: `sha256:${'a'.repeat(64)}`,
@@ -94,14 +98,16 @@ describe('build records: limits and the claim protocol builders share', () => {
         output: 'done\n',
       }),
     ).toBe(true);
-    expect(await builds.claim(id, new Date(Date.now() + 1000))).toBeNull();
-    expect(await builds.stranded(new Date(Date.now() + 1000), new Date(Date.now() + 1000))).toEqual([]);
+    expect(await builds.claim(system, id, new Date(Date.now() + 1000))).toBeNull();
+    expect(await builds.stranded(system, new Date(Date.now() + 1000), new Date(Date.now() + 1000))).toEqual(
+      [],
+    );
   });
 
   it('should list queued builds whose wake-up may be lost as stranded', async () => {
     const { id } = await BuildRepository.create(db, scope, apps[1]!, newBuild(8), limits);
-    expect(await builds.stranded(new Date(), new Date(Date.now() - 60_000))).toEqual([]);
-    expect(await builds.stranded(new Date(), new Date(Date.now() + 1000))).toEqual([
+    expect(await builds.stranded(system, new Date(), new Date(Date.now() - 60_000))).toEqual([]);
+    expect(await builds.stranded(system, new Date(), new Date(Date.now() + 1000))).toEqual([
       expect.objectContaining({ id, status: 'queued' }),
     ]);
   });

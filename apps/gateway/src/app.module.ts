@@ -1,124 +1,63 @@
 import { Module, type DynamicModule } from '@nestjs/common';
 import { APP_FILTER, APP_GUARD, APP_INTERCEPTOR, APP_PIPE } from '@nestjs/core';
-import { PassportModule } from '@nestjs/passport';
 import { ZodSerializerInterceptor, ZodValidationPipe } from 'nestjs-zod';
 import type { Logger } from '@nimbus/logging';
-import { AccessService } from './auth/access.service';
-import { AuthCacheService } from './auth/auth-cache.service';
+import { AgentsModule } from './agents/agents.module';
+import { AppsModule } from './apps/apps.module';
+import { CurrentAppGuard } from './apps/current-app.guard';
+import { AuditModule } from './audit/audit.module';
+import { AuthModule } from './auth/auth.module';
 import { BearerAuthGuard } from './auth/bearer-auth.guard';
-import { BearerStrategy } from './auth/bearer.strategy';
-import { LocalStrategy } from './auth/local.strategy';
 import { TenantAccessGuard } from './auth/tenant-access.guard';
-import { AppsController } from './apps/apps.controller';
-import { AppsService } from './apps/apps.service';
-import { AuditController } from './audit/audit.controller';
-import { AuditService } from './audit/audit.service';
-import { BuildQueueService } from './builds/build-queue.service';
-import { BuildsController } from './builds/builds.controller';
-import { BuildsService } from './builds/builds.service';
-import { GitPushController } from './builds/git-push.controller';
-import { PushGrantsService } from './builds/push-grants.service';
-import {
-  AppConfigController,
-  EnvironmentController,
-  NamespaceConfigController,
-  TenantConfigController,
-} from './config-vars/config-vars.controller';
-import { ConfigVarsService } from './config-vars/config-vars.service';
-import { AgentsController } from './cluster/agents.controller';
-import { AgentsService } from './cluster/agents.service';
-import { ClusterEventsService } from './cluster/cluster-events.service';
-import { NodeAuthGuard } from './cluster/node-auth.guard';
-import { NodeWatchHub } from './cluster/node-watch-hub.service';
-import { GATEWAY_CONFIG, type GatewayConfig } from './gateway.config';
-import { AppLogsService } from './processes/app-logs.service';
-import { NodesController } from './processes/nodes.controller';
-import { NodesService } from './processes/nodes.service';
-import { ProcessesController } from './processes/processes.controller';
-import { ProcessesService } from './processes/processes.service';
-import { GitHttpController } from './git/git-http.controller';
-import { GitHttpService } from './git/git-http.service';
-import { GitRepositoriesService } from './git/git-repositories.service';
-import { HealthController } from './health/health.controller';
-import { KeyringService } from './infra/keyring.service';
-import { LOGGER } from './infra/logger.token';
-import { MetricsService } from './infra/metrics.service';
-import { PrismaService } from './infra/prisma.service';
+import { BuildsModule } from './builds/builds.module';
+import { ConfigVarsModule } from './config-vars/config-vars.module';
+import type { GatewayConfig } from './gateway.config';
+import { GitModule } from './git/git.module';
+import { HealthModule } from './health/health.module';
+import { InfraModule } from './infra/infra.module';
 import { ProblemFilter } from './infra/problem.filter';
 import { RateLimitGuard } from './infra/rate-limit.guard';
-import { RedisService } from './infra/redis.service';
-import { NamespacesController } from './namespaces/namespaces.controller';
-import { NamespacesService } from './namespaces/namespaces.service';
-import { ReleasesController } from './releases/releases.controller';
-import { ReleasesService } from './releases/releases.service';
-import { TenantsController } from './tenants/tenants.controller';
-import { TenantsService } from './tenants/tenants.service';
-import { TokensController } from './tokens/tokens.controller';
-import { TokensService } from './tokens/tokens.service';
-import { UsersController } from './users/users.controller';
-import { UsersService } from './users/users.service';
+import { NamespacesModule } from './namespaces/namespaces.module';
+import { NodesModule } from './nodes/nodes.module';
+import { ProcessesModule } from './processes/processes.module';
+import { ReleasesModule } from './releases/releases.module';
+import { TenantsModule } from './tenants/tenants.module';
+import { TokensModule } from './tokens/tokens.module';
+import { UsersModule } from './users/users.module';
 
 @Module({})
 export class AppModule {
   static forRoot(config: GatewayConfig, logger: Logger): DynamicModule {
     return {
       module: AppModule,
-      imports: [PassportModule],
-      controllers: [
-        HealthController,
-        UsersController,
-        TokensController,
-        TenantsController,
-        NamespacesController,
-        AppsController,
-        TenantConfigController,
-        NamespaceConfigController,
-        AppConfigController,
-        EnvironmentController,
-        AuditController,
-        GitHttpController,
-        ReleasesController,
-        BuildsController,
-        GitPushController,
-        AgentsController,
-        ProcessesController,
-        NodesController,
+      // Nest registers routes, and the OpenAPI document lists them, in the order it first meets
+      // each module (depth first through imports): keep this order, and import a module that has
+      // documented routes only from modules listed after it (`npm run openapi:check` guards it).
+      imports: [
+        InfraModule.forRoot(config, logger),
+        HealthModule,
+        AuthModule,
+        UsersModule,
+        TokensModule,
+        TenantsModule,
+        NamespacesModule,
+        AppsModule,
+        ConfigVarsModule,
+        AuditModule,
+        GitModule,
+        ReleasesModule,
+        BuildsModule,
+        AgentsModule,
+        ProcessesModule,
+        NodesModule,
       ],
       providers: [
-        { provide: GATEWAY_CONFIG, useValue: config },
-        { provide: LOGGER, useValue: logger },
-        PrismaService,
-        RedisService,
-        MetricsService,
-        KeyringService,
-        AuthCacheService,
-        AccessService,
-        AuditService,
-        TokensService,
-        UsersService,
-        TenantsService,
-        NamespacesService,
-        AppsService,
-        ConfigVarsService,
-        ReleasesService,
-        GitRepositoriesService,
-        GitHttpService,
-        BuildQueueService,
-        BuildsService,
-        PushGrantsService,
-        ClusterEventsService,
-        AgentsService,
-        NodeAuthGuard,
-        NodeWatchHub,
-        ProcessesService,
-        AppLogsService,
-        NodesService,
-        BearerStrategy,
-        LocalStrategy,
-        // Guards run in this order: who is calling, whether they have budget, what they may touch.
+        // Guards run in this order: who is calling, whether they have budget, what they may touch,
+        // and then which app it is (so a role too weak is a 403 before an unknown app's 404).
         { provide: APP_GUARD, useClass: BearerAuthGuard },
         { provide: APP_GUARD, useClass: RateLimitGuard },
         { provide: APP_GUARD, useClass: TenantAccessGuard },
+        { provide: APP_GUARD, useClass: CurrentAppGuard },
         { provide: APP_PIPE, useClass: ZodValidationPipe },
         { provide: APP_INTERCEPTOR, useClass: ZodSerializerInterceptor },
         { provide: APP_FILTER, useClass: ProblemFilter },

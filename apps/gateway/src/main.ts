@@ -1,15 +1,14 @@
 import cluster from 'node:cluster';
 import { createLogger } from '@nimbus/logging';
-import { runService } from '@nimbus/service';
+import { runService, superviseWorkers } from '@nimbus/service';
 import { createGatewayApp } from './create-app';
 import { loadGatewayConfig } from './gateway.config';
-import { superviseWorkers } from './infra/workers';
 
 async function main(): Promise<void> {
   const config = loadGatewayConfig();
   const logger = createLogger({ service: 'gateway', level: config.LOG_LEVEL });
   if (config.NIMBUS_GATEWAY_WORKERS > 1 && cluster.isPrimary) {
-    superviseWorkers(config.NIMBUS_GATEWAY_WORKERS, logger);
+    superviseWorkers(config.NIMBUS_GATEWAY_WORKERS, logger, 'gateway');
     return;
   }
   const app = await createGatewayApp(config, logger);

@@ -40,11 +40,13 @@ function completeOperations(document: OpenAPIObject): void {
     for (const method of METHODS) {
       const operation = item[method] as OperationObject | undefined;
       if (!operation) continue;
-      const declared = new Set((operation.parameters ?? []).map((p) => (p as ParameterObject).name));
-      const missing: ParameterObject[] = names
-        .filter((name) => !declared.has(name))
-        .map((name) => ({ name, in: 'path', required: true, schema: { type: 'string' } }));
-      operation.parameters = [...missing, ...(operation.parameters ?? [])];
+      const declared = (operation.parameters ?? []) as ParameterObject[];
+      const inPath = (name: string) => declared.find((p) => p.in === 'path' && p.name === name);
+      // In the template's order, whichever way each was declared (@CurrentApp declares `app` last).
+      const pathParameters: ParameterObject[] = names.map(
+        (name) => inPath(name) ?? { name, in: 'path', required: true, schema: { type: 'string' } },
+      );
+      operation.parameters = [...pathParameters, ...declared.filter((p) => p.in !== 'path')];
       operation.responses.default = {
         description: 'An error, as application/problem+json',
         content: { 'application/problem+json': { schema: { $ref: '#/components/schemas/Problem' } } },

@@ -1,6 +1,5 @@
 import { Redis } from 'ioredis';
-import { createApiToken, createUser, testEnvironment } from '@nimbus/testing';
-import { seedTenant } from './support/seed-tenant';
+import { createApiToken, createUser, testEnvironment, seedTenant } from '@nimbus/testing';
 import { startTestGateway, type TestGateway } from './support/test-gateway';
 
 /** Two gateways on one database and one Redis, as replicas run in production. */

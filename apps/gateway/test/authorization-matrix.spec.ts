@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { createApiToken, createUser } from '@nimbus/testing';
 import { tenantScope } from '@nimbus/db';
 import { ROLES, roleAtLeast, type Role } from '@nimbus/domain';
-import { ReleasesService } from '../src/releases/releases.service';
+import { ReleasesService } from '@nimbus/gateway';
 import { startTestGateway, type TestGateway } from './support/test-gateway';
 
 /**

@@ -1,4 +1,4 @@
-import { seedTenant } from './support/seed-tenant';
+import { seedTenant } from '@nimbus/testing';
 import { startTestGateway, type TestGateway } from './support/test-gateway';
 
 describe('config vars', () => {

@@ -1,5 +1,5 @@
 import { containerSupport } from '@nimbus/sandbox';
-import { seedTenant } from './support/seed-tenant';
+import { seedTenant } from '@nimbus/testing';
 import { startTestGateway, type TestGateway } from './support/test-gateway';
 
 describe('the runtime of an app created without one', () => {

@@ -3,9 +3,7 @@ import { existsSync } from 'node:fs';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createApiToken, createUser } from '@nimbus/testing';
-import { git, gitRemote } from './support/git';
-import { seedTenant } from './support/seed-tenant';
+import { createApiToken, createUser, git, gitRemote, seedTenant } from '@nimbus/testing';
 import { startTestGateway, type TestGateway } from './support/test-gateway';
 
 describe('git over smart HTTP', () => {

@@ -1,5 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { seedTenant } from './support/seed-tenant';
+import { seedTenant } from '@nimbus/testing';
 import { startTestGateway, type TestGateway } from './support/test-gateway';
 import { freePort } from '@nimbus/testing';
 

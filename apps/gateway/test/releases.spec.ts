@@ -1,8 +1,7 @@
 import { execFileSync } from 'node:child_process';
 import { tenantScope } from '@nimbus/db';
-import { createApiToken, createUser } from '@nimbus/testing';
-import { ReleasesService } from '../src/releases/releases.service';
-import { seedTenant } from './support/seed-tenant';
+import { createApiToken, createUser, seedTenant } from '@nimbus/testing';
+import { ReleasesService } from '@nimbus/gateway';
 import { startTestGateway, type TestGateway } from './support/test-gateway';
 
 const IMAGE_1 = `sha256:${'1'.repeat(64)}`;

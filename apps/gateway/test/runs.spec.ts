@@ -1,6 +1,6 @@
 import { tenantScope } from '@nimbus/db';
-import { ReleasesService } from '../src/releases/releases.service';
-import { seedTenant } from './support/seed-tenant';
+import { ReleasesService } from '@nimbus/gateway';
+import { seedTenant } from '@nimbus/testing';
 import { startTestGateway, type TestGateway } from './support/test-gateway';
 
 const PROCESS_TYPES = { web: 'node server.js', console: 'node repl.js --color' };

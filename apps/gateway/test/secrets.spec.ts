@@ -1,9 +1,8 @@
 import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { MasterKeyring, parseMasterKey } from '@nimbus/crypto';
-import { createApiToken, createUser } from '@nimbus/testing';
+import { createApiToken, createUser, seedTenant } from '@nimbus/testing';
 import { rotateMasterKey } from '../src/admin/rotate-master-key';
-import { seedTenant } from './support/seed-tenant';
 import { startTestGateway, type TestGateway } from './support/test-gateway';
 
 const SECRET = `s3cr3t-${randomBytes(12).toString('hex')}`;

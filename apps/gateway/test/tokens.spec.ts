@@ -1,5 +1,4 @@
-import { createApiToken, createUser } from '@nimbus/testing';
-import { seedTenant } from './support/seed-tenant';
+import { createApiToken, createUser, seedTenant } from '@nimbus/testing';
 import { startTestGateway, type TestGateway } from './support/test-gateway';
 
 describe('tokens', () => {

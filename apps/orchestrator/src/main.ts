@@ -1,6 +1,8 @@
 import { Redis } from 'ioredis';
-import { createPrismaClient } from '@nimbus/db';
+import { MasterKeyring, TenantKeyring } from '@nimbus/crypto';
+import { createPrismaClient, pingDatabase, systemScope } from '@nimbus/db';
 import { createLogger } from '@nimbus/logging';
+import { ReleaseCutter } from '@nimbus/releases';
 import { onShutdown, runService, startHealthServer } from '@nimbus/service';
 import { OrchestratorMetrics } from './metrics';
 import { loadOrchestratorConfig } from './orchestrator.config';
@@ -13,13 +15,16 @@ async function main(): Promise<void> {
   const redis = new Redis(config.REDIS_URL);
   redis.on('error', (error) => logger.warn({ err: error }, 'redis error'));
   const metrics = new OrchestratorMetrics();
-  const orchestrator = new Orchestrator(config, prisma, redis, metrics, logger);
+  const releases = new ReleaseCutter(
+    new TenantKeyring(new MasterKeyring(config.NIMBUS_MASTER_KEY, config.NIMBUS_MASTER_KEY_PREVIOUS)),
+  );
+  const orchestrator = new Orchestrator(config, prisma, redis, metrics, logger, releases, systemScope());
   orchestrator.start();
   const health = await startHealthServer({
     port: config.PORT,
     host: config.HOST,
     registry: metrics.registry,
-    checks: { postgres: () => prisma.$queryRaw`SELECT 1`, redis: () => redis.ping() },
+    checks: { postgres: () => pingDatabase(prisma), redis: () => redis.ping() },
   });
   logger.info({ url: health.url, id: config.NIMBUS_ORCHESTRATOR_ID }, 'orchestrator ready');
 

@@ -10,7 +10,8 @@ export class OrchestratorMetrics {
   });
   private readonly reconcile = new Histogram({
     name: 'nimbus_reconcile_duration_seconds',
-    help: 'Reconciles by controller and outcome',
+    help: 'Reconciles by reconciler and outcome',
+    // The label keeps its first name: dashboards and alerts already select on it.
     labelNames: ['controller', 'outcome'] as const,
     buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5],
     registers: [this.registry],
@@ -24,7 +25,7 @@ export class OrchestratorMetrics {
     this.leader.set(isLeader ? 1 : 0);
   }
 
-  reconciled(controller: string, elapsedMs: number, outcome: 'ok' | 'error'): void {
-    this.reconcile.observe({ controller, outcome }, elapsedMs / 1000);
+  reconciled(reconciler: string, elapsedMs: number, outcome: 'ok' | 'error'): void {
+    this.reconcile.observe({ controller: reconciler, outcome }, elapsedMs / 1000);
   }
 }

@@ -1,6 +1,15 @@
 import { hostname } from 'node:os';
 import { z } from 'zod';
-import { databaseEnv, durationFromEnv, loadConfig, logLevelEnv, portFromEnv, redisEnv } from '@nimbus/config';
+import {
+  databaseEnv,
+  durationFromEnv,
+  loadConfig,
+  logLevelEnv,
+  masterKeysEnv,
+  portFromEnv,
+  redisEnv,
+} from '@nimbus/config';
+import { parseMasterKey } from '@nimbus/crypto';
 
 export const orchestratorConfigSchema = z.object({
   /** Port of /healthz, /readyz and /metrics. */
@@ -8,13 +17,18 @@ export const orchestratorConfigSchema = z.object({
   HOST: z.string().default('127.0.0.1'),
   ...databaseEnv,
   ...redisEnv,
+  /**
+   * An automatic rollback restores the app's own config: it opens the target release's snapshot
+   * and seals the app's secrets again under the tenant's key.
+   */
+  ...masterKeysEnv(parseMasterKey),
   /** Apps answer at APP.NAMESPACE.TENANT.NIMBUS_DOMAIN: the router's table is keyed by it. */
   NIMBUS_DOMAIN: z.string().default('localhost'),
   /** This orchestrator's name in the leader lease. */
   NIMBUS_ORCHESTRATOR_ID: z.string().min(1).default(`${hostname()}-${process.pid}`),
   /** A leader that has not renewed for this long is replaced. */
   NIMBUS_LEADER_LEASE: durationFromEnv('5s'),
-  /** Every controller looks at everything this often, whatever it was told. */
+  /** Every reconciler looks at everything this often, whatever it was told. */
   NIMBUS_RESYNC: durationFromEnv('5s'),
   /** A node whose agent has not renewed its lease for this long is NotReady. */
   NIMBUS_NODE_LEASE_DURATION: durationFromEnv('10s'),

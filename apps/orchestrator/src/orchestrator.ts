@@ -1,11 +1,12 @@
 import type { Redis } from 'ioredis';
-import { FINISHED_PHASES, decodeWake, nodeWakeChannel, orchestratorWakeChannel } from '@nimbus/cluster';
-import type { DbClient } from '@nimbus/db';
+import { FINISHED_PHASES, publishWake, readWake, wakeSubscriptions } from '@nimbus/cluster';
+import { AppRepository, NodeInstanceRepository, type DbClient, type SystemScope } from '@nimbus/db';
 import type { Logger } from '@nimbus/logging';
-import { AppController } from './controllers/app-controller';
-import { EndpointsController } from './controllers/endpoints';
-import { NodeController } from './controllers/node-controller';
-import { WorkQueue } from './controllers/work-queue';
+import type { ReleaseCutter } from '@nimbus/releases';
+import { AppReconciler } from './reconcilers/app.reconciler';
+import { EndpointsReconciler } from './reconcilers/endpoints.reconciler';
+import { NodeReconciler } from './reconcilers/node.reconciler';
+import { WorkQueue } from './work-queue';
 import { LeaderElection, NotLeaderError, type Leadership } from './leader/leader-election';
 import type { OrchestratorMetrics } from './metrics';
 import type { OrchestratorConfig } from './orchestrator.config';
@@ -17,17 +18,17 @@ const APP_KEY = 'app:';
 const appKey = (appId: string) => `${APP_KEY}${appId}`;
 
 /**
- * Runs the controllers while this process leads: one worker takes keys from the queue (`app:ID`,
+ * Runs the reconcilers while this process leads: one worker takes keys from the queue (`app:ID`,
  * `nodes`, `collect`) and reconciles them one at a time, so the scheduler always sees every
- * placement made before. Keys come from wake-ups (Redis), rechecks the controllers ask for, and
+ * placement made before. Keys come from wake-ups (Redis), rechecks the reconcilers ask for, and
  * a periodic resync of everything.
  */
 export class Orchestrator {
   private readonly queue = new WorkQueue();
   private readonly election: LeaderElection;
-  private readonly apps: AppController;
-  private readonly nodes: NodeController;
-  private readonly endpoints: EndpointsController;
+  private readonly apps: AppReconciler;
+  private readonly nodes: NodeReconciler;
+  private readonly endpoints: EndpointsReconciler;
   private subscriber: Redis | null = null;
   private resyncTimer: NodeJS.Timeout | null = null;
   private worker: Promise<void> | null = null;
@@ -39,10 +40,13 @@ export class Orchestrator {
     private readonly redis: Redis,
     private readonly metrics: OrchestratorMetrics,
     private readonly logger: Logger,
+    releases: ReleaseCutter,
+    /** The orchestrator's one proof of being the control plane, made at start-up. */
+    private readonly system: SystemScope,
   ) {
-    this.apps = new AppController(config);
-    this.nodes = new NodeController(config.NIMBUS_NODE_LEASE_DURATION);
-    this.endpoints = new EndpointsController(redis, config.NIMBUS_REDIS_PREFIX, config.NIMBUS_DOMAIN);
+    this.apps = new AppReconciler(system, config, releases);
+    this.nodes = new NodeReconciler(system, config.NIMBUS_NODE_LEASE_DURATION);
+    this.endpoints = new EndpointsReconciler(system, redis, config.NIMBUS_REDIS_PREFIX, config.NIMBUS_DOMAIN);
     this.election = new LeaderElection(
       prisma,
       config.NIMBUS_ORCHESTRATOR_ID,
@@ -58,15 +62,15 @@ export class Orchestrator {
 
   start(): void {
     const subscriber = this.redis.duplicate({ lazyConnect: false, enableOfflineQueue: true });
-    subscriber.on('message', (_channel: string, message: string) => {
-      const wake = decodeWake(message);
-      if (wake?.kind === 'app') this.queue.add(appKey(wake.id));
-      else if (wake?.kind === 'node') this.queue.add(NODES);
+    subscriber.on('message', (channel: string, message: string) => {
+      const wake = readWake(this.config.NIMBUS_REDIS_PREFIX, channel, message);
+      if (wake?.to !== 'orchestrator') return;
+      this.queue.add(wake.changed.kind === 'app' ? appKey(wake.changed.id) : NODES);
     });
     // Wake-ups sent while disconnected are lost: look at everything once reconnected.
     subscriber.on('ready', () => void this.resync());
     subscriber.on('error', (error) => this.logger.warn({ err: error }, 'wake-up subscription error'));
-    void subscriber.subscribe(orchestratorWakeChannel(this.config.NIMBUS_REDIS_PREFIX));
+    void subscriber.subscribe(wakeSubscriptions.orchestrator(this.config.NIMBUS_REDIS_PREFIX));
     this.subscriber = subscriber;
     this.election.start();
     this.worker = this.work();
@@ -100,8 +104,8 @@ export class Orchestrator {
     if (!this.leading) return;
     try {
       this.queue.add(NODES);
-      const apps = await this.prisma.app.findMany({ select: { id: true } });
-      for (const app of apps) this.queue.add(appKey(app.id));
+      for (const appId of await new AppRepository(this.prisma).listIds(this.system))
+        this.queue.add(appKey(appId));
       this.queue.add(COLLECT);
     } catch (error) {
       this.logger.warn({ err: error }, 'resync failed');
@@ -147,21 +151,15 @@ export class Orchestrator {
   private async collect(now: Date): Promise<void> {
     const before = new Date(now.getTime() - this.config.NIMBUS_INSTANCE_RETENTION);
     await this.election.fenced((tx) =>
-      tx.instance.deleteMany({
-        where: {
-          finishedAt: { lt: before },
-          OR: [{ desiredState: 'stopped' }, { kind: 'oneoff' }],
-          phase: { in: FINISHED_PHASES },
-        },
-      }),
+      new NodeInstanceRepository(tx).deleteSettled(this.system, before, FINISHED_PHASES),
     );
     await this.endpoints.collect(this.prisma);
   }
 
   private wakeNodes(nodes: Set<string>): void {
     for (const nodeId of nodes)
-      void this.redis
-        .publish(nodeWakeChannel(this.config.NIMBUS_REDIS_PREFIX, nodeId), 'changed')
-        .catch((error: unknown) => this.logger.warn({ err: error, nodeId }, 'node wake-up not sent'));
+      publishWake(this.redis, this.config.NIMBUS_REDIS_PREFIX, { to: 'node', nodeId }).catch(
+        (error: unknown) => this.logger.warn({ err: error, nodeId }, 'node wake-up not sent'),
+      );
   }
 }

@@ -1,7 +1,7 @@
 /**
  * The router's table: for each app host name, the instances that may take traffic. The
- * orchestrator writes it (a Redis hash, host → JSON Endpoint[]) and announces each change on a
- * channel (the message is the host name); routers load it whole at start and on reconnect.
+ * orchestrator writes it (a Redis hash, host → JSON Endpoint[]) and announces each change with a
+ * `routers` wake-up naming the host (wake.ts); routers load it whole at start and on reconnect.
  */
 
 export interface Endpoint {
@@ -11,7 +11,6 @@ export interface Endpoint {
 }
 
 export const endpointsKey = (prefix: string) => `${prefix}endpoints`;
-export const endpointsChannel = (prefix: string) => `${prefix}endpoints:changed`;
 
 export function encodeEndpoints(endpoints: Endpoint[]): string {
   return JSON.stringify(

@@ -11,10 +11,26 @@ export type {
   RuntimeKind,
 } from './agent-protocol';
 export { FINISHED_PHASES } from './agent-protocol';
-export { APP_LOG_MAX_LINES, appLogKey, nodeWakeChannel, orchestratorWakeChannel } from './channels';
-export { decodeWake, encodeWake } from './wake';
-export type { OrchestratorWake } from './wake';
-export { decodeEndpoints, encodeEndpoints, endpointsChannel, endpointsKey } from './endpoints';
+export { APP_LOG_MAX_LINES, appLogKey } from './channels';
+export { publishWake, readWake, wakeChannel, wakeMessage, wakeSubscriptions } from './wake';
+export type { OrchestratorWake, Wake, WakePublisher } from './wake';
+export { decodeEndpoints, encodeEndpoints, endpointsKey } from './endpoints';
 export type { Endpoint } from './endpoints';
 export { Scheduler } from './scheduler';
 export type { NamespaceQuota, Placement, PlacementRequest, SchedulableNode } from './scheduler';
+export { freshLeaseSince, leaseIsFresh, leaseTransition, nodeIsReady } from './node-readiness';
+export type { LeasedNode } from './node-readiness';
+export { planProcess, resolveBudget } from './rollout-plan';
+export type { PlannedInstance, ProcessPlan, ProcessPlanInput } from './rollout-plan';
+export { planReplicas } from './replica-plan';
+export type {
+  ReplicaFormation,
+  ReplicaInstance,
+  ReplicaPlan,
+  ReplicaPlanInput,
+  ServicesToCreate,
+} from './replica-plan';
+export { instanceIsAvailable, judgeRollout, rolloutIsComplete } from './rollout-status';
+export type { RolloutJudgement, RolloutService, RolloutVerdict, ServingCandidate } from './rollout-status';
+export { describeFailure, describeStall, failedInstance } from './rollout-health';
+export type { RolloutInstance } from './rollout-health';

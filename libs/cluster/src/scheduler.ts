@@ -3,47 +3,19 @@
  * the nodes. Pure and synchronous, so the orchestrator can place a whole reconcile's worth of instances
  * in one go and bind the results, and so it can be tested exhaustively and benchmarked in-process.
  */
+import {
+  INSUFFICIENT_CPU,
+  INSUFFICIENT_MEMORY,
+  constraintKey,
+  failureText,
+  invalidRequest,
+  quotaRefusal,
+  staticFilter,
+  type StaticFilterResult,
+} from './scheduler-filters';
+import type { NamespaceQuota, Placement, PlacementRequest, SchedulableNode } from './scheduler-types';
 
-/** A node as the scheduler sees it: what it offers and what is already bound to it. */
-export interface SchedulableNode {
-  id: string;
-  name: string;
-  /** Lease fresh (the node answers). */
-  ready: boolean;
-  cordoned: boolean;
-  labels: Record<string, string>;
-  /** e.g. `['process', 'oci']`. */
-  runtimes: string[];
-  capacity: { cpuMillis: number; memoryMb: number };
-  /** Requests of the instances already bound to it. */
-  allocated: { cpuMillis: number; memoryMb: number };
-  /** How many instances of each app (by app id) it already runs: for spreading. */
-  appInstances: Record<string, number>;
-}
-
-/** A namespace's limits (`null`: unlimited) and what its instances already use. */
-export interface NamespaceQuota {
-  namespaceId: string;
-  maxInstances: number | null;
-  maxMemoryMb: number | null;
-  maxCpuMillis: number | null;
-  used: { instances: number; memoryMb: number; cpuMillis: number };
-}
-
-export interface PlacementRequest {
-  instanceId: string;
-  appId: string;
-  namespaceId: string;
-  cpuMillis: number;
-  memoryMb: number;
-  runtime: string;
-  /** Labels the node must carry, every key with exactly this value. */
-  nodeSelector?: Record<string, string>;
-}
-
-/** A node for the instance, or why there is none, worded for `nimbus ps` and the app's events. */
-export type Placement =
-  { instanceId: string; nodeId: string } | { instanceId: string; nodeId: null; reason: string };
+export type { NamespaceQuota, Placement, PlacementRequest, SchedulableNode } from './scheduler-types';
 
 /** Kubernetes' MaxNodeScore: each score rates a node from 0 to 100. */
 const MAX_SCORE = 100;
@@ -62,33 +34,6 @@ const SPREAD_WEIGHT = 2;
  * the last bits of floating point (4000/8192 and 2000/4096 nodes, say) still tie, and go by name.
  */
 const SCORE_RESOLUTION = 1e9;
-
-/** Why a node was filtered out, in filter order: the reason text counts nodes per kind in this order. */
-const NOT_READY = 0;
-const CORDONED = 1;
-const SELECTOR_MISMATCH = 2;
-const NO_RUNTIME = 3;
-const INSUFFICIENT_CPU = 4;
-const INSUFFICIENT_MEMORY = 5;
-const FAILURE_KINDS = 6;
-
-/** The nodes that pass the filters a placement cannot change, and how many failed each of those. */
-interface StaticFilterResult {
-  /** Node indices, in name order. */
-  candidates: Int32Array;
-  /** Nodes per failure kind. */
-  failures: number[];
-}
-
-const failureText = (kind: number, runtime: string): string =>
-  [
-    'not ready',
-    'cordoned',
-    'not matching the node selector',
-    `without the ${runtime} runtime`,
-    'insufficient cpu',
-    'insufficient memory',
-  ][kind] ?? 'unknown';
 
 /**
  * Places instances one at a time on a snapshot of the nodes, recording each placement in the snapshot
@@ -143,9 +88,9 @@ export class Scheduler {
   place(request: PlacementRequest): Placement {
     const earlier = this.placed.get(request.instanceId);
     if (earlier) return earlier;
-    const refusal = invalidRequest(request) ?? this.quotaExceeded(request);
+    const refusal = invalidRequest(request) ?? quotaRefusal(this.quotas.get(request.namespaceId), request);
     if (refusal !== null) return { instanceId: request.instanceId, nodeId: null, reason: refusal };
-    const filtered = this.staticFilter(request);
+    const filtered = this.staticCandidates(request);
     const feasibleCount = this.filterByResources(filtered.candidates, request);
     if (feasibleCount === 0) {
       return { instanceId: request.instanceId, nodeId: null, reason: this.explain(filtered, request) };
@@ -175,41 +120,12 @@ export class Scheduler {
     return counts;
   }
 
-  /** Every namespace limit the request would break: checked once per request, before any node. */
-  private quotaExceeded(request: PlacementRequest): string | null {
-    const quota = this.quotas.get(request.namespaceId);
-    if (!quota) return null;
-    const { used } = quota;
-    const exceeded: string[] = [];
-    if (quota.maxInstances !== null && used.instances + 1 > quota.maxInstances) {
-      exceeded.push(`instances ${used.instances}/${quota.maxInstances} in use`);
-    }
-    if (quota.maxMemoryMb !== null && used.memoryMb + request.memoryMb > quota.maxMemoryMb) {
-      exceeded.push(
-        `memory ${used.memoryMb}/${quota.maxMemoryMb} MiB in use, ${request.memoryMb} MiB more requested`,
-      );
-    }
-    if (quota.maxCpuMillis !== null && used.cpuMillis + request.cpuMillis > quota.maxCpuMillis) {
-      exceeded.push(
-        `cpu ${used.cpuMillis}/${quota.maxCpuMillis} millicores in use, ${request.cpuMillis} more requested`,
-      );
-    }
-    return exceeded.length ? `namespace quota exceeded: ${exceeded.join('; ')}` : null;
-  }
-
   /** The filters a placement cannot change, run once per runtime and node selector. */
-  private staticFilter(request: PlacementRequest): StaticFilterResult {
+  private staticCandidates(request: PlacementRequest): StaticFilterResult {
     const key = constraintKey(request);
     let result = this.staticFilterCache.get(key);
     if (!result) {
-      const candidates: number[] = [];
-      const failures = new Array<number>(FAILURE_KINDS).fill(0);
-      this.nodes.forEach((node, index) => {
-        const failure = staticFailure(node, request);
-        if (failure === null) candidates.push(index);
-        else failures[failure]! += 1;
-      });
-      result = { candidates: Int32Array.from(candidates), failures };
+      result = staticFilter(this.nodes, request);
       this.staticFilterCache.set(key, result);
     }
     return result;
@@ -323,43 +239,4 @@ function assertUniqueIds(nodes: readonly SchedulableNode[]): void {
 
 function inverse(capacity: number): number {
   return capacity > 0 ? 1 / capacity : 0;
-}
-
-/** A request the filters cannot judge (the numbers would slip through or poison the scores). */
-function invalidRequest(request: PlacementRequest): string | null {
-  for (const field of ['cpuMillis', 'memoryMb'] as const) {
-    const value = request[field];
-    if (!Number.isFinite(value) || value < 0) {
-      return `invalid request: ${field} must be a number >= 0, not ${value}`;
-    }
-  }
-  return null;
-}
-
-/**
- * Requests with the same runtime and node selector pass the static filters on the same nodes. JSON
- * keeps the key unambiguous whatever characters the labels hold.
- */
-function constraintKey(request: PlacementRequest): string {
-  const pairs = Object.entries(request.nodeSelector ?? {}).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
-  return JSON.stringify([request.runtime, pairs]);
-}
-
-/** The first filter that never changes within a snapshot that the node fails, or null. */
-function staticFailure(node: SchedulableNode, request: PlacementRequest): number | null {
-  if (!node.ready) return NOT_READY;
-  if (node.cordoned) return CORDONED;
-  if (!matchesSelector(node.labels, request.nodeSelector)) return SELECTOR_MISMATCH;
-  if (!node.runtimes.includes(request.runtime)) return NO_RUNTIME;
-  return null;
-}
-
-function matchesSelector(
-  labels: Record<string, string>,
-  selector: Record<string, string> | undefined,
-): boolean {
-  if (!selector) return true;
-  return Object.entries(selector).every(
-    ([key, value]) => Object.hasOwn(labels, key) && labels[key] === value,
-  );
 }

@@ -1,16 +1,81 @@
 /**
- * What an orchestrator wake-up says changed: the message on `orchestratorWakeChannel`. One
- * encoding for every sender (gateway, builder) and the receiver (orchestrator), so a typo in a
- * hand-built string cannot make a wake-up that nobody hears.
+ * The control plane's wake-ups over Redis pub/sub, as one type with one encoding for every sender
+ * (gateway, builder, orchestrator) and every receiver (orchestrator, the agents' watch hub,
+ * routers), so a typo in a hand-built channel or message cannot make a wake-up nobody hears.
+ * Wake-ups only say *that* something changed: receivers read the state itself, and look at
+ * everything again after a reconnect, since wake-ups sent meanwhile are lost.
  */
+
+/** What an orchestrator wake-up says changed. */
 export type OrchestratorWake = { kind: 'app'; id: string } | { kind: 'node'; id: string };
 
-export function encodeWake(wake: OrchestratorWake): string {
-  return `${wake.kind}:${wake.id}`;
+export type Wake =
+  /** The orchestrator's reconcilers look at an app or at the nodes again. */
+  | { to: 'orchestrator'; changed: OrchestratorWake }
+  /** The watches of one node's assignments read them again. */
+  | { to: 'node'; nodeId: string }
+  /** Routers read one host's endpoints again. */
+  | { to: 'routers'; host: string };
+
+/** The one call of a Redis client a sender needs (ioredis' `publish`). */
+export interface WakePublisher {
+  publish(channel: string, message: string): Promise<unknown>;
 }
 
-/** The wake-up a message carries, or null for one this version does not know (it is ignored). */
-export function decodeWake(message: string): OrchestratorWake | null {
+const orchestratorChannel = (prefix: string) => `${prefix}wake:orchestrator`;
+const nodeChannelPrefix = (prefix: string) => `${prefix}wake:node:`;
+const routersChannel = (prefix: string) => `${prefix}endpoints:changed`;
+/** Node wake-ups carry no news of their own: the watch reads the node's assignments. */
+const NODE_MESSAGE = 'changed';
+
+/** Where each receiver listens: a channel, or for the agents' watch hub a pattern over all nodes. */
+export const wakeSubscriptions = {
+  orchestrator: (prefix: string) => orchestratorChannel(prefix),
+  nodesPattern: (prefix: string) => `${nodeChannelPrefix(prefix)}*`,
+  routers: (prefix: string) => routersChannel(prefix),
+} as const;
+
+export function wakeChannel(prefix: string, wake: Wake): string {
+  switch (wake.to) {
+    case 'orchestrator':
+      return orchestratorChannel(prefix);
+    case 'node':
+      return `${nodeChannelPrefix(prefix)}${wake.nodeId}`;
+    case 'routers':
+      return routersChannel(prefix);
+  }
+}
+
+export function wakeMessage(wake: Wake): string {
+  switch (wake.to) {
+    case 'orchestrator':
+      return `${wake.changed.kind}:${wake.changed.id}`;
+    case 'node':
+      return NODE_MESSAGE;
+    case 'routers':
+      return wake.host;
+  }
+}
+
+/** Sends `wake`; a failure is the caller's to log (a lost wake-up is made good by the next resync). */
+export async function publishWake(redis: WakePublisher, prefix: string, wake: Wake): Promise<void> {
+  await redis.publish(wakeChannel(prefix, wake), wakeMessage(wake));
+}
+
+/** The wake-up a message on `channel` carries, or null for one this version does not know (ignored). */
+export function readWake(prefix: string, channel: string, message: string): Wake | null {
+  if (channel === orchestratorChannel(prefix)) {
+    const changed = readOrchestratorMessage(message);
+    return changed ? { to: 'orchestrator', changed } : null;
+  }
+  if (channel === routersChannel(prefix)) return message ? { to: 'routers', host: message } : null;
+  const nodes = nodeChannelPrefix(prefix);
+  if (channel.startsWith(nodes) && channel.length > nodes.length)
+    return { to: 'node', nodeId: channel.slice(nodes.length) };
+  return null;
+}
+
+function readOrchestratorMessage(message: string): OrchestratorWake | null {
   const colon = message.indexOf(':');
   const kind = message.slice(0, colon);
   const id = message.slice(colon + 1);

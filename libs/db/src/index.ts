@@ -1,19 +1,44 @@
 export { createPrismaClient } from './prisma-client';
 export type { Db, DbClient } from './prisma-client';
 export { applyMigrations, ensureDatabase, MIGRATIONS_DIR } from './migrate';
-export { tenantScope } from './tenant-scope';
-export type { TenantScope } from './tenant-scope';
+export { tenantScope, systemScope, scopeOfRow } from './tenant-scope';
+export type { TenantScope, SystemScope } from './tenant-scope';
 export { NamespaceRepository } from './repositories/namespace.repository';
 export { AppRepository } from './repositories/app.repository';
 export { ConfigEntryRepository } from './repositories/config-entry.repository';
 export type { ConfigOwner } from './repositories/config-entry.repository';
 export { AuditRepository } from './repositories/audit.repository';
-export { ReleaseRepository, imageFieldsOf } from './repositories/release.repository';
+export { ReleaseRepository } from './repositories/release.repository';
 export { BuildRepository } from './repositories/build.repository';
 export { BuildLimitError } from './repositories/build.repository';
 export type { NewBuild, FinishedBuild, BuildLimits } from './repositories/build.repository';
 export { loadTenantKey } from './repositories/tenant-key';
-export type { NewRelease, ReleaseImageFields } from './repositories/release.repository';
+export { pingDatabase } from './database-ping';
+export { MembershipRepository } from './repositories/membership.repository';
+export { ApiTokenRepository } from './repositories/api-token.repository';
+export type { ApiTokenWithScope, NewApiToken } from './repositories/api-token.repository';
+export { InstanceRepository, INSTANCE_CONTEXT } from './repositories/instance.repository';
+export type {
+  InstanceWithApp,
+  InstanceStatusUpdate,
+  NewOneOffInstance,
+} from './repositories/instance.repository';
+export { FormationRepository } from './repositories/formation.repository';
+export type { FormationChange } from './repositories/formation.repository';
+export { RolloutRepository } from './repositories/rollout.repository';
+export { EventRepository } from './repositories/event.repository';
+export type { NodeEvent } from './repositories/event.repository';
+export type { AppEvent } from './repositories/event.repository';
+export type { AppWithContext, AppWithOwners } from './repositories/app.repository';
+export type { NewServiceInstances } from './repositories/instance.repository';
+export type { NewFormation } from './repositories/formation.repository';
+export type { NewRollout } from './repositories/rollout.repository';
+export { PostdeployRepository } from './repositories/postdeploy.repository';
+export type { NewPostdeploy, PostdeployEnd } from './repositories/postdeploy.repository';
+export { NodeRepository } from './repositories/node.repository';
+export { NodeInstanceRepository } from './repositories/node-instance.repository';
+export { LeaderLeaseRepository } from './repositories/leader-lease.repository';
+export type { NewRelease } from './repositories/release.repository';
 export type { AuditRecord } from './repositories/audit.repository';
 export { Prisma } from './generated/prisma/client';
 export type {

@@ -2,7 +2,7 @@ import { chmod, mkdir, readdir, symlink, utimes, writeFile } from 'node:fs/promi
 import { basename, join } from 'node:path';
 import { OciError, writeLayer } from './index';
 import { cleanupTempDirs, makeAppTree, tempDir, LONG_PATH } from './spec-support/fixtures';
-import { requireTool, run } from './spec-support/tools';
+import { requireTool, run } from '@nimbus/testing';
 
 interface Listed {
   mode: string;

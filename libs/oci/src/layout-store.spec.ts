@@ -2,7 +2,7 @@ import { readdir, readFile, stat, writeFile, utimes } from 'node:fs/promises';
 import { join } from 'node:path';
 import { LayoutImageStore, OciError, readImage, type OciImage } from './index';
 import { buildAppImage, cleanupTempDirs, describeTree, makeAppTree, tempDir } from './spec-support/fixtures';
-import { requireTool, run, runJson } from './spec-support/tools';
+import { requireTool, run, runJson } from '@nimbus/testing';
 
 interface SkopeoInspect {
   Digest: string;

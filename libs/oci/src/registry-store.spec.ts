@@ -1,8 +1,7 @@
 import { join } from 'node:path';
 import { LayoutImageStore, RegistryImageStore, readImage, type OciImage } from './index';
 import { buildAppImage, cleanupTempDirs, describeTree, makeAppTree, tempDir } from './spec-support/fixtures';
-import { startRegistry, type TestRegistry } from './spec-support/registry';
-import { requireTool, run, runJson } from './spec-support/tools';
+import { startRegistry, type TestRegistry, requireTool, run, runJson } from '@nimbus/testing';
 
 interface SkopeoInspect {
   Name: string;

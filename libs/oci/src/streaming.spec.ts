@@ -1,7 +1,6 @@
 import { join } from 'node:path';
 import { cleanupTempDirs, tempDir } from './spec-support/fixtures';
-import { startRegistry, type TestRegistry } from './spec-support/registry';
-import { requireTool, run, runJson } from './spec-support/tools';
+import { startRegistry, type TestRegistry, requireTool, run, runJson } from '@nimbus/testing';
 
 const FILE_MIB = 256;
 const ALLOWED_GROWTH_MIB = 96;

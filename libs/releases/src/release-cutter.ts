@@ -9,43 +9,21 @@ import {
   type Release,
   type TenantScope,
 } from '@nimbus/db';
+import { AppGoneError } from './errors';
+import { imageColumnsOf, releaseImageOf, type ReleaseImage } from './release-image';
+import { rollBack } from './rollback';
 import { snapshotOf, type SnapshotEntry } from './snapshot';
+import { openSnapshot, sealSnapshot } from './snapshot-seal';
 
-/** What a release runs: an image in the image store and the process types it declares. */
-export interface ReleaseImage {
-  digest: string;
-  processTypes: Record<string, string>;
-  /** From a build's app.json: replicas and memory per process type, for the app's first deploy. */
-  formation?: Record<string, { replicas?: number; memoryMb?: number }>;
-  /** From a build's app.json: run once after the app's first deploy. */
-  postdeploy?: string | null;
-}
+/** Which deployed apps a config change reaches. */
+export type ConfigReach =
+  { scope: 'tenant' } | { scope: 'namespace'; namespaceId: string } | { scope: 'app'; appId: string };
 
 /**
- * The image `release` runs, with what came with it from its build's app.json, for a new release
- * of the same image (a config change): so that one landing before the first deploy completes does
- * not lose the formation or the postdeploy script.
- */
-export function releaseImageOf(release: Release): ReleaseImage {
-  return {
-    digest: release.imageDigest,
-    processTypes: release.processTypes as Record<string, string>,
-    // Written from a ReleaseImage by the cutter: the same shape comes back.
-    ...(release.formation ? { formation: release.formation as ReleaseImage['formation'] } : {}),
-    ...(release.postdeploy ? { postdeploy: release.postdeploy } : {}),
-  };
-}
-
-/** The app a release was asked for is gone (deleted while it was being built, say). */
-export class AppGoneError extends Error {
-  constructor(appId: string) {
-    super(`app ${appId} no longer exists`);
-  }
-}
-
-/**
- * Cuts releases: vN+1 of an app = an image + the app's effective environment at that moment,
- * sealed under the tenant's key. Shared by the API (config changes, rollbacks) and the builder.
+ * The one owner of an app's releases: every new release, whether a deploy (the builder, the
+ * API), a config change or a rollback (the API, the orchestrator), is cut here. vN+1 of an app =
+ * an image + an environment sealed under the tenant's key, appended inside the caller's
+ * transaction and made current; the caller wakes the app once its transaction commits.
  */
 export class ReleaseCutter {
   constructor(private readonly keyring: TenantKeyring) {}
@@ -68,7 +46,7 @@ export class ReleaseCutter {
     );
   }
 
-  /** Appends the next release of `appId` and makes it current, inside the caller's transaction. */
+  /** Appends the next release of `appId`: `image` with the app's environment as it is now. */
   async cut(
     tx: Db,
     scope: TenantScope,
@@ -82,22 +60,53 @@ export class ReleaseCutter {
     const tenantKey = await loadTenantKey(tx, scope);
     const snapshot = await this.currentSnapshot(tx, scope, app, tenantKey);
     return new ReleaseRepository(tx).append(scope, app.id, {
-      imageDigest: image.digest,
-      processTypes: image.processTypes,
-      ...(image.formation && Object.keys(image.formation).length ? { formation: image.formation } : {}),
-      ...(image.postdeploy ? { postdeploy: image.postdeploy } : {}),
+      ...imageColumnsOf(image),
       configVersion: app.configVersion,
-      configSnapshot: new Uint8Array(this.seal(tenantKey, app.id, snapshot)),
+      configSnapshot: new Uint8Array(sealSnapshot(this.keyring, tenantKey, app.id, snapshot)),
       description,
       actorUserId,
     });
   }
 
-  seal(tenantKey: TenantKey, appId: string, snapshot: SnapshotEntry[]): Buffer {
-    return this.keyring.sealReleaseConfig(tenantKey, appId, JSON.stringify(snapshot));
+  /**
+   * Within a config change's transaction `tx`: every app it reaches that has been deployed gets a
+   * new release with its current image and its new environment, or, should anything fail, neither
+   * the change nor the releases happen. Returns the ids of the apps released.
+   */
+  async cutForConfigChange(
+    tx: Db,
+    scope: TenantScope,
+    reach: ConfigReach,
+    description: string,
+    actorUserId: string,
+  ): Promise<string[]> {
+    const apps = await new AppRepository(tx).listDeployed(scope, {
+      ...(reach.scope === 'namespace' ? { namespaceId: reach.namespaceId } : {}),
+      ...(reach.scope === 'app' ? { appId: reach.appId } : {}),
+    });
+    const releases = new ReleaseRepository(tx);
+    for (const app of apps) {
+      const current = await releases.find(scope, app.id, app.currentReleaseVersion as number);
+      if (!current) continue;
+      await this.cut(tx, scope, app.id, releaseImageOf(current), description, actorUserId);
+    }
+    return apps.map((app) => app.id);
   }
 
+  /** Rolls `appId` back to release `version` by the rule of {@link rollBack}. */
+  rollback(
+    tx: Db,
+    scope: TenantScope,
+    appId: string,
+    version: number,
+    description: string,
+    actorUserId: string | null,
+  ): Promise<Release> {
+    return rollBack(tx, this.keyring, scope, appId, version, description, actorUserId);
+  }
+
+  /** A release's sealed environment, opened: for the agents that run it. */
   open(tenantKey: TenantKey, appId: string, sealed: Uint8Array): SnapshotEntry[] {
-    return JSON.parse(this.keyring.openReleaseConfig(tenantKey, appId, sealed)) as SnapshotEntry[];
+    return openSnapshot(this.keyring, tenantKey, appId, sealed);
   }
 }

@@ -18,3 +18,20 @@ export {
 } from './package-index';
 export type { PackageIndex } from './package-index';
 export { pyprojectApp, requirementsApp, tinyserveWheel } from './python-apps';
+export { git, gitRemote } from './git';
+export type { GitResult } from './git';
+export { startTestGateway } from './test-gateway';
+export type {
+  GatewayLauncher,
+  ListeningApp,
+  TestGateway,
+  TestGatewayDirectories,
+  TestGatewayEnv,
+} from './test-gateway';
+export { seedTenant } from './seed-tenant';
+export type { SeededTenant } from './seed-tenant';
+export { startBuilderProcess } from './builder-process';
+export type { BuilderPeer, BuilderProcess } from './builder-process';
+export { startRegistry } from './oci-registry';
+export type { TestRegistry, TestRegistryOptions } from './oci-registry';
+export { requireTool, run, runJson } from './external-tools';

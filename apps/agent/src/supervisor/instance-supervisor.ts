@@ -1,37 +1,14 @@
-import type { Assignment, InstancePhase, InstanceStatus } from '@nimbus/cluster';
+import type { Assignment, InstanceStatus } from '@nimbus/cluster';
 import type { HttpCheck } from '@nimbus/domain';
-import type { Logger } from '@nimbus/logging';
-import type { Runtime, RuntimeHandle, RuntimeState, UnpackedImage } from '../runtimes/runtime';
+import type { Runtime, UnpackedImage } from '../runtimes/runtime';
 import { backoffDelay } from './backoff';
-import { lastOutputLine } from './last-output';
-import { probeHttp, probeTcp, type ProbeResult } from './probes';
+import { crashLoopMessage, exitCodeOf, exitReason, lastFailureOf, type Ended } from './instance-exit';
+import { probeInstance } from './instance-probe';
+import { InstanceStatusTracker } from './instance-status';
+import type { ProbeResult } from './probes';
 import { StartupGate } from './startup-gate';
-
-/** What a supervisor needs from the agent around it. */
-export interface SupervisorDeps {
-  runtimes: Map<string, Runtime>;
-  pullImage(repository: string, digest: string): Promise<UnpackedImage>;
-  allocatePort(): Promise<number>;
-  releasePort(port: number): void;
-  /** Where the instance's files go (its runtime's directory). */
-  instanceDir(instanceId: string): string;
-  /** Persists what is needed to find the instance again after an agent restart (null: forget it). */
-  save(instanceId: string, record: SavedInstance | null): Promise<void>;
-  report(instanceId: string, status: InstanceStatus): void;
-  /** Starts shipping the instance's output; the returned function stops it. */
-  followLogs(handle: RuntimeHandle): () => Promise<void>;
-  livenessPeriodMs: number;
-  livenessFailures: number;
-  logger: Logger;
-}
-
-/** What survives an agent restart for one instance. */
-export interface SavedInstance {
-  handle: RuntimeHandle;
-  port: number;
-  restarts: number;
-  startedAt: number;
-}
+import type { SavedInstance, SupervisorDeps } from './supervisor-deps';
+import { UsageSampler } from './usage-sampler';
 
 /** How often a running instance is looked at (exit, liveness). */
 const TICK_MS = 500;
@@ -39,11 +16,6 @@ const TICK_MS = 500;
 const READINESS_TICK_MS = 100;
 /** An instance that ran this long before exiting is not crash-looping: its back-off starts over. */
 const BACKOFF_RESET_MS = 10 * 60_000;
-/** How often usage is reported while nothing else changes. */
-const USAGE_EVERY_MS = 10_000;
-
-/** How an instance's run ended: it exited, or it was stopped for failing its checks. */
-type Ended = Extract<RuntimeState, { running: false }> & { unhealthy?: string };
 
 /**
  * Keeps one assignment converged, kubelet-style: pull the image, start the instance with a
@@ -53,22 +25,11 @@ type Ended = Extract<RuntimeState, { running: false }> & { unhealthy?: string };
  */
 export class InstanceSupervisor {
   private desired: Assignment;
-  private status: InstanceStatus = {
-    phase: 'starting',
-    ready: false,
-    restarts: 0,
-    exitCode: null,
-    reason: null,
-    message: null,
-    lastFailure: null,
-    port: null,
-    usage: null,
-  };
+  private readonly status = new InstanceStatusTracker((status) => this.deps.report(this.instanceId, status));
   private wake: (() => void) | null = null;
   /** The HTTP check the image's app.json declares for this process type, once known. */
   private check: HttpCheck | null = null;
-  private lastUsage = 0;
-  private previousCpu: { seconds: number; at: number } | null = null;
+  private readonly usage = new UsageSampler();
   readonly done: Promise<void>;
 
   constructor(
@@ -98,19 +59,8 @@ export class InstanceSupervisor {
   }
 
   /** One probe: the image's check if it declares one, else the assignment's probe. */
-  private async probe(saved: SavedInstance): Promise<ProbeResult> {
-    if (this.check) return probeHttp(this.check, saved.port);
-    const readiness = this.desired.readiness;
-    switch (readiness.type) {
-      case 'http':
-        return probeHttp({ path: readiness.path, timeout: 1 }, saved.port);
-      case 'uptime':
-        return Date.now() - saved.startedAt >= readiness.ms
-          ? { ok: true }
-          : { ok: false, failure: 'starting' };
-      case 'tcp':
-        return probeTcp(saved.port);
-    }
+  private probe(saved: SavedInstance): Promise<ProbeResult> {
+    return probeInstance(this.check, this.desired.readiness, saved);
   }
 
   /** The image's check for this process type, if its app.json declares one. */
@@ -126,7 +76,7 @@ export class InstanceSupervisor {
     const { logger } = this.deps;
     const runtime = this.deps.runtimes.get(this.desired.runtime);
     if (!runtime) {
-      this.set({
+      this.status.set({
         phase: 'failed',
         reason: 'RuntimeUnavailable',
         message: `this node has no ${this.desired.runtime} runtime`,
@@ -135,7 +85,7 @@ export class InstanceSupervisor {
     }
     let saved = adopted;
     if (saved) {
-      this.status.restarts = saved.restarts;
+      this.status.current.restarts = saved.restarts;
       // Found again after an agent restart: the image is in the node's cache, with its checks.
       const image = await this.deps
         .pullImage(this.desired.release.imageRepository, this.desired.release.imageDigest)
@@ -147,11 +97,11 @@ export class InstanceSupervisor {
         saved = await this.start(runtime);
         if (!saved) {
           if (this.desired.kind === 'oneoff') return;
-          await this.sleep(backoffDelay(++this.status.restarts));
+          await this.sleep(backoffDelay(++this.status.current.restarts));
           continue;
         }
       } else {
-        this.set({ phase: 'running', port: saved.port, reason: null, message: null });
+        this.status.set({ phase: 'running', port: saved.port, reason: null, message: null });
       }
       const stopLogs = this.deps.followLogs(saved.handle);
       const ended = await this.watch(runtime, saved);
@@ -168,16 +118,9 @@ export class InstanceSupervisor {
       }
       await stopLogs();
       const exit = ended;
-      const reason = exit.unhealthy
-        ? 'Unhealthy'
-        : exit.oomKilled
-          ? 'OOMKilled'
-          : exit.exitCode === 0
-            ? 'Completed'
-            : 'Error';
-      const exitCode = exit.exitCode ?? (exit.signal ? 128 : null);
-      const lastFailure =
-        exit.unhealthy ?? this.describeExit(exit, await lastOutputLine(saved.handle).catch(() => null));
+      const reason = exitReason(exit);
+      const exitCode = exitCodeOf(exit);
+      const lastFailure = await lastFailureOf(exit, this.desired.resources.memoryMb, saved.handle);
       if (this.desired.kind === 'oneoff') {
         await this.finish(runtime, saved, {
           phase: 'exited',
@@ -190,20 +133,20 @@ export class InstanceSupervisor {
         return;
       }
       const ranFor = Date.now() - saved.startedAt;
-      const restarts = ranFor > BACKOFF_RESET_MS ? 1 : this.status.restarts + 1;
+      const restarts = ranFor > BACKOFF_RESET_MS ? 1 : this.status.current.restarts + 1;
       const delay = backoffDelay(restarts);
       logger.info({ instanceId: this.instanceId, exitCode, reason, restartIn: delay }, 'instance exited');
       await runtime.remove(saved.handle).catch(() => undefined);
       this.deps.releasePort(saved.port);
       await this.deps.save(this.instanceId, null);
       saved = null;
-      this.set({
+      this.status.set({
         phase: 'crashloop',
         ready: false,
         restarts,
         exitCode,
         reason: reason === 'Completed' ? 'CrashLoopBackOff' : reason,
-        message: `${exit.unhealthy ? 'stopped: it failed its health check' : `exited ${exit.oomKilled ? 'after hitting its memory limit' : `with ${exitCode}`}`}; restarting in ${Math.round(delay / 1000)}s (back-off)`,
+        message: crashLoopMessage(exit, exitCode, delay),
         lastFailure,
         port: null,
       });
@@ -213,20 +156,20 @@ export class InstanceSupervisor {
       await runtime.stop(saved.handle, this.desired.gracePeriodMs);
       await this.finish(runtime, saved, { phase: 'exited', ready: false, reason: 'Stopped', message: null });
     } else {
-      this.set({ phase: 'exited', ready: false, reason: 'Stopped', message: null });
+      this.status.set({ phase: 'exited', ready: false, reason: 'Stopped', message: null });
     }
   }
 
   /** Pulls and starts; null (with the failure reported) when it could not. */
   private async start(runtime: Runtime): Promise<SavedInstance | null> {
     const assignment = this.desired;
-    this.set({ phase: 'starting', ready: false, port: null });
+    this.status.set({ phase: 'starting', ready: false, port: null });
     let image: UnpackedImage;
     try {
       image = await this.deps.pullImage(assignment.release.imageRepository, assignment.release.imageDigest);
       this.check = this.checkOf(image);
     } catch (error) {
-      this.set({
+      this.status.set({
         phase: this.desired.kind === 'oneoff' ? 'failed' : 'crashloop',
         reason: 'ImagePullError',
         message: (error as Error).message,
@@ -244,13 +187,13 @@ export class InstanceSupervisor {
         resources: assignment.resources,
         dir: this.deps.instanceDir(assignment.instanceId),
       });
-      const saved = { handle, port, restarts: this.status.restarts, startedAt: Date.now() };
+      const saved = { handle, port, restarts: this.status.current.restarts, startedAt: Date.now() };
       await this.deps.save(assignment.instanceId, saved);
-      this.set({ phase: 'running', port, exitCode: null, reason: null, message: null });
+      this.status.set({ phase: 'running', port, exitCode: null, reason: null, message: null });
       return saved;
     } catch (error) {
       this.deps.releasePort(port);
-      this.set({
+      this.status.set({
         phase: this.desired.kind === 'oneoff' ? 'failed' : 'crashloop',
         reason: 'StartError',
         message: (error as Error).message,
@@ -273,16 +216,16 @@ export class InstanceSupervisor {
       const state = await runtime.state(saved.handle);
       if (!state.running) return state;
       if (this.desired.kind === 'service') {
-        if (!this.status.ready) {
+        if (!this.status.current.ready) {
           if (!gate || gate.due(Date.now())) {
             const result = await this.probe(saved);
             const verdict = gate ? gate.record(result, Date.now()) : result.ok ? 'passed' : 'waiting';
             if (verdict === 'passed') {
-              this.set({ ready: true, lastFailure: null });
+              this.status.set({ ready: true, lastFailure: null });
               lastLiveness = Date.now();
             } else if (!result.ok && (this.check || verdict === 'failed')) {
               // TCP and uptime probes fail while an app boots: only checks it declared are news.
-              this.set({ lastFailure: result.failure });
+              this.status.set({ lastFailure: result.failure });
               if (verdict === 'failed') return this.stopUnhealthy(runtime, saved, result.failure, gate);
             }
           }
@@ -297,7 +240,7 @@ export class InstanceSupervisor {
         }
       }
       await this.reportUsage(runtime, saved);
-      const waitingForReady = this.desired.kind === 'service' && !this.status.ready;
+      const waitingForReady = this.desired.kind === 'service' && !this.status.current.ready;
       await this.sleep(waitingForReady ? READINESS_TICK_MS : TICK_MS);
     }
     return 'stopped';
@@ -318,16 +261,6 @@ export class InstanceSupervisor {
     return { running: false, exitCode: null, signal: 'SIGTERM', oomKilled: false, unhealthy: failure };
   }
 
-  /** "exit 127, `sh: 1: x: not found`": how it ended and the last thing it said. */
-  private describeExit(exit: Ended, lastLine: string | null): string {
-    const how = exit.oomKilled
-      ? `killed for exceeding its memory limit (${this.desired.resources.memoryMb} MB)`
-      : exit.exitCode !== null
-        ? `exit ${exit.exitCode}`
-        : `killed by ${exit.signal ?? 'a signal'}`;
-    return lastLine ? `${how}, \`${lastLine}\`` : how;
-  }
-
   private async finish(
     runtime: Runtime,
     saved: SavedInstance,
@@ -340,33 +273,12 @@ export class InstanceSupervisor {
       );
     this.deps.releasePort(saved.port);
     await this.deps.save(this.instanceId, null);
-    this.set({ ...status, port: null, usage: null });
+    this.status.set({ ...status, port: null, usage: null });
   }
 
   private async reportUsage(runtime: Runtime, saved: SavedInstance): Promise<void> {
-    const now = Date.now();
-    if (now - this.lastUsage < USAGE_EVERY_MS) return;
-    this.lastUsage = now;
-    const stats = await runtime.stats(saved.handle).catch(() => null);
-    if (!stats) return;
-    const previous = this.previousCpu;
-    this.previousCpu = { seconds: stats.cpuSeconds, at: now };
-    const cpuPercent = previous
-      ? Math.max(0, ((stats.cpuSeconds - previous.seconds) / ((now - previous.at) / 1000)) * 100)
-      : 0;
-    this.set(
-      { usage: { cpuPercent: Math.round(cpuPercent * 10) / 10, memoryBytes: stats.memoryBytes } },
-      true,
-    );
-  }
-
-  /** Updates the status and reports it when it changed (usage alone is reported when asked). */
-  private set(change: Partial<InstanceStatus> & { phase?: InstancePhase }, force = false): void {
-    const next = { ...this.status, ...change };
-    const changed =
-      JSON.stringify({ ...next, usage: null }) !== JSON.stringify({ ...this.status, usage: null });
-    this.status = next;
-    if (changed || force) this.deps.report(this.instanceId, this.status);
+    const usage = await this.usage.sample(runtime, saved.handle);
+    if (usage) this.status.set({ usage }, true);
   }
 
   /** Sleeps, cut short when the assignment changes. */

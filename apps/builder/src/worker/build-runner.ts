@@ -1,6 +1,13 @@
 import { join } from 'node:path';
 import { rm } from 'node:fs/promises';
-import { AppRepository, BuildRepository, tenantScope, type Build, type DbClient } from '@nimbus/db';
+import {
+  AppRepository,
+  BuildRepository,
+  scopeOfRow,
+  type Build,
+  type DbClient,
+  type SystemScope,
+} from '@nimbus/db';
 import type { Logger } from '@nimbus/logging';
 import type { BuildOutputStream } from '@nimbus/queue';
 import { environmentOf, secretValuesOf, type ReleaseCutter, type SnapshotEntry } from '@nimbus/releases';
@@ -27,6 +34,8 @@ export interface BuildRunnerDeps {
   /** This builder's own scratch directory. */
   scratchDir: string;
   prisma: DbClient;
+  /** The builder acts on any tenant's builds: its one control-plane scope. */
+  system: SystemScope;
   output: BuildOutputStream;
   /** Tells the orchestrator an app has a new release to roll out (it would find out on its resync). */
   released(appId: string): void;
@@ -44,20 +53,20 @@ export class BuildRunner {
 
   async run(buildId: string): Promise<void> {
     const staleBefore = new Date(Date.now() - this.deps.config.NIMBUS_BUILD_STALE_AFTER);
-    const build = await this.builds.claim(buildId, staleBefore);
+    const build = await this.builds.claim(this.deps.system, buildId, staleBefore);
     if (!build) return; // running elsewhere, or already over
     const log = new BuildLog(this.deps.output, build.id, this.deps.logger);
     if (build.attempts > this.deps.config.NIMBUS_BUILD_MAX_ATTEMPTS) {
       const reason = `the build was interrupted ${build.attempts - 1} times (builders stopped while running it); push again to retry`;
       log.write(` !     ${reason}`);
-      await this.builds.abandon(build.id, reason);
+      await this.builds.abandon(this.deps.system, build.id, reason);
       await this.cleanUp(build, log, 'failed');
       return;
     }
     if (build.attempts > 1)
       log.write(`-----> The builder running this build stopped; building again (attempt ${build.attempts})`);
     const heartbeat = setInterval(() => {
-      this.builds.heartbeat(build.id, build.attempts).then(
+      this.builds.heartbeat(this.deps.system, build.id, build.attempts).then(
         (held) => {
           if (held) return;
           // Another builder took it over; its result is the one that counts.
@@ -87,7 +96,7 @@ export class BuildRunner {
       if (!(error instanceof BuildFailedError))
         this.deps.logger.error({ err: error, buildId: build.id }, 'build failed unexpectedly');
       log.write(` !     Push rejected: ${reason}`);
-      const recorded = await this.builds.finish(build.id, build.attempts, {
+      const recorded = await this.builds.finish(this.deps.system, build.id, build.attempts, {
         status: 'failed',
         failureReason: reason,
         output: log.text,
@@ -101,7 +110,7 @@ export class BuildRunner {
   }
 
   private async buildAndRelease(build: Build, log: BuildLog): Promise<number> {
-    const scope = tenantScope(build.tenantId);
+    const scope = scopeOfRow(this.deps.system, build);
     const app = await new AppRepository(this.deps.prisma).findById(scope, build.appId);
     if (!app) throw new BuildFailedError('the app was deleted');
     const snapshot = await this.deps.cutter.currentSnapshot(this.deps.prisma, scope, app);
@@ -152,7 +161,7 @@ export class BuildRunner {
         build.actorUserId,
       );
       log.write(`-----> Released v${created.version}`);
-      const recorded = await new BuildRepository(tx).finish(build.id, build.attempts, {
+      const recorded = await new BuildRepository(tx).finish(this.deps.system, build.id, build.attempts, {
         status: 'succeeded',
         stack: image.stack,
         imageDigest: image.digest,

@@ -1,5 +1,5 @@
 import type { Queue } from 'bullmq';
-import { BuildRepository, type DbClient } from '@nimbus/db';
+import { BuildRepository, type DbClient, type SystemScope } from '@nimbus/db';
 import type { Logger } from '@nimbus/logging';
 import type { BuildJob } from '@nimbus/queue';
 
@@ -13,6 +13,7 @@ export class StrandedBuilds {
 
   constructor(
     private readonly prisma: DbClient,
+    private readonly system: SystemScope,
     private readonly queue: Queue<BuildJob>,
     private readonly staleAfterMs: number,
     private readonly logger: Logger,
@@ -37,6 +38,7 @@ export class StrandedBuilds {
   async resync(): Promise<number> {
     const now = Date.now();
     const stranded = await new BuildRepository(this.prisma).stranded(
+      this.system,
       new Date(now - this.staleAfterMs),
       new Date(now - this.staleAfterMs),
     );

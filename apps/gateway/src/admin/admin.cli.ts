@@ -8,7 +8,7 @@ import {
   hashPassword,
   tokenDisplayPrefix,
 } from '@nimbus/crypto';
-import { createPrismaClient, type DbClient } from '@nimbus/db';
+import { ApiTokenRepository, createPrismaClient, type DbClient } from '@nimbus/db';
 import { gatewayConfigSchema } from '../gateway.config';
 import { rotateMasterKey } from './rotate-master-key';
 
@@ -38,15 +38,13 @@ async function bootstrap(db: DbClient): Promise<void> {
     });
   }
   const token = generateApiToken();
-  await db.apiToken.create({
-    data: {
-      userId: user.id,
-      name: 'bootstrap',
-      kind: 'api',
-      tokenHash: hashApiToken(token),
-      prefix: tokenDisplayPrefix(token),
-      expiresAt: new Date(Date.now() + BOOTSTRAP_TOKEN_DAYS * 86_400_000),
-    },
+  await new ApiTokenRepository(db).create(null, {
+    userId: user.id,
+    name: 'bootstrap',
+    kind: 'api',
+    tokenHash: hashApiToken(token),
+    prefix: tokenDisplayPrefix(token),
+    expiresAt: new Date(Date.now() + BOOTSTRAP_TOKEN_DAYS * 86_400_000),
   });
   process.stdout.write(JSON.stringify({ email, password, token }) + '\n');
 }

@@ -1,10 +1,12 @@
-import { Body, Controller, Delete, Get, Param, Patch, Post } from '@nestjs/common';
+import { Body, Controller, Delete, Get, Patch, Post } from '@nestjs/common';
 import { ApiBearerAuth, ApiTags } from '@nestjs/swagger';
 import { ZodResponse } from 'nestjs-zod';
 import { CurrentAccess, CurrentPrincipal, RequestId, RequireRole } from '../auth/auth.decorators';
 import type { Principal, TenantAccess } from '../auth/principal';
 import { AppDto, AppListDto, CreateAppDto, UpdateAppDto } from './dto/app.dto';
+import type { App } from '@nimbus/db';
 import { AppsService } from './apps.service';
+import { CurrentApp } from './current-app.decorator';
 
 @ApiTags('apps')
 @ApiBearerAuth()
@@ -34,8 +36,8 @@ export class AppsController {
   @Get(':app')
   @RequireRole('viewer')
   @ZodResponse({ status: 200, type: AppDto })
-  async get(@CurrentAccess() access: TenantAccess, @Param('app') name: string) {
-    return this.apps.present(await this.apps.find(access, name), access);
+  get(@CurrentAccess() access: TenantAccess, @CurrentApp() app: App) {
+    return this.apps.present(app, access);
   }
 
   /** Changes how the app's instances run (`process` or `oci`); they are replaced one by one. */
@@ -45,11 +47,11 @@ export class AppsController {
   update(
     @CurrentPrincipal() principal: Principal,
     @CurrentAccess() access: TenantAccess,
-    @Param('app') name: string,
+    @CurrentApp() app: App,
     @Body() body: UpdateAppDto,
     @RequestId() requestId: string | null,
   ) {
-    return this.apps.update(principal, access, name, body.runtime, requestId);
+    return this.apps.update(principal, access, app, body.runtime, requestId);
   }
 
   @Delete(':app')
@@ -58,9 +60,9 @@ export class AppsController {
   destroy(
     @CurrentPrincipal() principal: Principal,
     @CurrentAccess() access: TenantAccess,
-    @Param('app') name: string,
+    @CurrentApp() app: App,
     @RequestId() requestId: string | null,
   ) {
-    return this.apps.destroy(principal, access, name, requestId);
+    return this.apps.destroy(principal, access, app, requestId);
   }
 }

@@ -1,13 +1,13 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { AppRepository, AuditRepository, type App, type RuntimeKind } from '@nimbus/db';
+import { AppRepository, AuditRepository, InstanceRepository, type App, type RuntimeKind } from '@nimbus/db';
 import { appUrl } from '@nimbus/domain';
 import { containerSupport } from '@nimbus/sandbox';
 import { GATEWAY_CONFIG, type GatewayConfig } from '../gateway.config';
-import { ClusterEventsService } from '../cluster/cluster-events.service';
+import { ClusterEventsService } from '../infra/cluster-events.service';
 import { conflict, notFound } from '../common/problem';
 import { requireNamespace } from '../common/access-targets';
 import { PrismaService } from '../infra/prisma.service';
-import { AuditService } from '../audit/audit.service';
+import { auditEntry } from '../audit/audit-entry';
 import { GitRepositoriesService } from '../git/git-repositories.service';
 import type { Principal, TenantAccess } from '../auth/principal';
 
@@ -17,7 +17,6 @@ export class AppsService {
     @Inject(GATEWAY_CONFIG) private readonly config: GatewayConfig,
     private readonly events: ClusterEventsService,
     private readonly prisma: PrismaService,
-    private readonly audit: AuditService,
     private readonly repositories: GitRepositoriesService,
   ) {}
 
@@ -71,26 +70,22 @@ export class AppsService {
   async update(
     principal: Principal,
     access: TenantAccess,
-    name: string,
+    app: App,
     runtime: RuntimeKind,
     requestId: string | null,
   ) {
-    const app = await this.find(access, name);
     if (app.runtime === runtime) return this.present(app, access);
     const updated = await this.prisma.client.$transaction(async (tx) => {
-      const changed = await tx.app.update({ where: { id: app.id }, data: { runtime } });
-      await tx.instance.updateMany({
-        where: { appId: app.id, kind: 'service', desiredState: 'running' },
-        data: { evicted: true },
-      });
+      const changed = await new AppRepository(tx).setRuntime(access.scope, app.id, runtime);
+      await new InstanceRepository(tx).evictServices(access.scope, app.id);
       await new AuditRepository(tx).record(
         access.scope,
-        this.audit.entry(
+        auditEntry(
           principal,
           requestId,
           'app.update',
           'app',
-          `${requireNamespace(access).name}/${name}`,
+          `${requireNamespace(access).name}/${app.name}`,
           {
             runtime,
           },
@@ -122,25 +117,18 @@ export class AppsService {
       const app = await apps.create(access.scope, namespace.id, name, runtime);
       await new AuditRepository(tx).record(
         access.scope,
-        this.audit.entry(principal, requestId, 'app.create', 'app', `${namespace.name}/${name}`),
+        auditEntry(principal, requestId, 'app.create', 'app', `${namespace.name}/${name}`),
       );
       return this.present(app, access);
     });
   }
 
-  async destroy(principal: Principal, access: TenantAccess, name: string, requestId: string | null) {
-    const app = await this.find(access, name);
+  async destroy(principal: Principal, access: TenantAccess, app: App, requestId: string | null) {
     const deleted = await this.prisma.client.$transaction(async (tx) => {
       await new AppRepository(tx).delete(access.scope, app.id);
       await new AuditRepository(tx).record(
         access.scope,
-        this.audit.entry(
-          principal,
-          requestId,
-          'app.delete',
-          'app',
-          `${requireNamespace(access).name}/${name}`,
-        ),
+        auditEntry(principal, requestId, 'app.delete', 'app', `${requireNamespace(access).name}/${app.name}`),
       );
       return this.present(app, access);
     });

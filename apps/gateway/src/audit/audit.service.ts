@@ -1,8 +1,9 @@
 import { Injectable } from '@nestjs/common';
-import { AuditRepository, type AuditRecord, type Prisma } from '@nimbus/db';
+import { AuditRepository, type AuditRecord } from '@nimbus/db';
 import { PrismaService } from '../infra/prisma.service';
 import { UsersService } from '../users/users.service';
-import type { Principal, TenantAccess } from '../auth/principal';
+import type { TenantAccess } from '../auth/principal';
+import { auditEntry } from './audit-entry';
 
 @Injectable()
 export class AuditService {
@@ -11,24 +12,9 @@ export class AuditService {
     private readonly users: UsersService,
   ) {}
 
-  /** An audit record for the caller; write it with the change, in the same transaction. */
-  entry(
-    principal: Principal,
-    requestId: string | null,
-    action: string,
-    targetType: string,
-    targetName: string,
-    details: Prisma.InputJsonObject = {},
-  ): AuditRecord {
-    return {
-      actorUserId: principal.user.id,
-      actorToken: principal.token.prefix,
-      action,
-      targetType,
-      targetName,
-      details,
-      requestId,
-    };
+  /** See {@link auditEntry}; for services that already hold this one. */
+  entry(...args: Parameters<typeof auditEntry>): AuditRecord {
+    return auditEntry(...args);
   }
 
   async list(access: TenantAccess, limit: number, before?: string) {

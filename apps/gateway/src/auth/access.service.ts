@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
-import { tenantScope } from '@nimbus/db';
-import { weakerRole, type Role } from '@nimbus/domain';
+import { MembershipRepository, NamespaceRepository, tenantScope } from '@nimbus/db';
+import { weakerRole } from '@nimbus/domain';
 import { notFound } from '../common/problem';
 import { PrismaService } from '../infra/prisma.service';
 import { AuthCacheService } from './auth-cache.service';
@@ -25,7 +25,7 @@ export class AccessService {
     epoch: string | null,
   ): Promise<TenantAccess> {
     const membership = await this.cache.remember(`member:${principal.user.id}:${tenantName}`, epoch, () =>
-      this.membership(principal.user.id, tenantName),
+      new MembershipRepository(this.prisma.client).findForUser(principal.user.id, tenantName),
     );
     if (!membership || (principal.token.tenantId && principal.token.tenantId !== membership.tenant.id)) {
       throw notFound('tenant', tenantName);
@@ -37,26 +37,14 @@ export class AccessService {
     const namespace = await this.cache.remember(
       `namespace:${membership.tenant.id}:${namespaceName}`,
       epoch,
-      () =>
-        this.prisma.client.namespace.findUnique({
-          where: { tenantId_name: { tenantId: membership.tenant.id, name: namespaceName } },
-          select: { id: true, name: true },
-        }),
+      async (): Promise<ResourceRef | null> => {
+        const row = await new NamespaceRepository(this.prisma.client).findByName(scope, namespaceName);
+        return row ? { id: row.id, name: row.name } : null;
+      },
     );
     if (!namespace || (principal.token.namespaceId && principal.token.namespaceId !== namespace.id)) {
       throw notFound('namespace', namespaceName);
     }
     return { scope, tenant: membership.tenant, role, namespace };
-  }
-
-  private async membership(
-    userId: string,
-    tenantName: string,
-  ): Promise<{ tenant: ResourceRef; role: Role } | null> {
-    const row = await this.prisma.client.membership.findFirst({
-      where: { userId, tenant: { name: tenantName } },
-      select: { role: true, tenant: { select: { id: true, name: true } } },
-    });
-    return row ? { tenant: row.tenant, role: row.role } : null;
   }
 }

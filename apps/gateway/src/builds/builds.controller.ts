@@ -4,7 +4,8 @@ import type { Request, Response } from 'express';
 import { ZodResponse } from 'nestjs-zod';
 import { CurrentAccess, RequireRole } from '../auth/auth.decorators';
 import type { TenantAccess } from '../auth/principal';
-import { AppsService } from '../apps/apps.service';
+import type { App } from '@nimbus/db';
+import { CurrentApp } from '../apps/current-app.decorator';
 import { BuildDto, BuildListDto, BuildListQueryDto } from './dto/build.dto';
 import { BuildsService, linesSeen } from './builds.service';
 
@@ -12,28 +13,21 @@ import { BuildsService, linesSeen } from './builds.service';
 @ApiBearerAuth()
 @Controller('v1/tenants/:tenant/namespaces/:namespace/apps/:app/builds')
 export class BuildsController {
-  constructor(
-    private readonly builds: BuildsService,
-    private readonly apps: AppsService,
-  ) {}
+  constructor(private readonly builds: BuildsService) {}
 
   /** Newest first. */
   @Get()
   @RequireRole('viewer')
   @ZodResponse({ status: 200, type: BuildListDto })
-  async list(
-    @CurrentAccess() access: TenantAccess,
-    @Param('app') name: string,
-    @Query() query: BuildListQueryDto,
-  ) {
-    return this.builds.list(access, await this.apps.find(access, name), query.limit);
+  list(@CurrentAccess() access: TenantAccess, @CurrentApp() app: App, @Query() query: BuildListQueryDto) {
+    return this.builds.list(access, app, query.limit);
   }
 
   @Get(':build')
   @RequireRole('viewer')
   @ZodResponse({ status: 200, type: BuildDto })
-  async get(@CurrentAccess() access: TenantAccess, @Param('app') name: string, @Param('build') id: string) {
-    return this.builds.get(access, await this.apps.find(access, name), id);
+  get(@CurrentAccess() access: TenantAccess, @CurrentApp() app: App, @Param('build') id: string) {
+    return this.builds.get(access, app, id);
   }
 
   /**
@@ -51,14 +45,14 @@ export class BuildsController {
   })
   async output(
     @CurrentAccess() access: TenantAccess,
-    @Param('app') name: string,
+    @CurrentApp() app: App,
     @Param('build') id: string,
     @Headers('accept') accept: string | undefined,
     @Headers('last-event-id') lastEventId: string | undefined,
     @Req() request: Request,
     @Res() response: Response,
   ): Promise<void> {
-    const build = await this.builds.find(access, await this.apps.find(access, name), id);
+    const build = await this.builds.find(access, app, id);
     if (!accept?.includes('text/event-stream')) {
       response.type('text/plain; charset=utf-8').send(await this.builds.output(build));
       return;
@@ -75,7 +69,12 @@ export class BuildsController {
       clearInterval(keepAlive);
       aborted.abort();
     });
-    for await (const event of this.builds.follow(build, aborted.signal, linesSeen(lastEventId))) {
+    for await (const event of this.builds.follow(
+      access.scope,
+      build,
+      aborted.signal,
+      linesSeen(lastEventId),
+    )) {
       if (event.kind === 'line') {
         response.write(`id: ${event.id}\nevent: line\ndata: ${JSON.stringify(event.text)}\n\n`);
       } else {

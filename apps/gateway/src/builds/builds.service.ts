@@ -3,10 +3,15 @@ import {
   AuditRepository,
   BuildLimitError,
   BuildRepository,
-  tenantScope,
+  FormationRepository,
+  InstanceRepository,
+  ReleaseRepository,
+  RolloutRepository,
   type App,
   type Build,
+  type TenantScope,
 } from '@nimbus/db';
+import { freshLeaseSince } from '@nimbus/cluster';
 import { appUrl } from '@nimbus/domain';
 import type { Logger } from '@nimbus/logging';
 import { notFound, ProblemException } from '../common/problem';
@@ -16,7 +21,7 @@ import { PrismaService } from '../infra/prisma.service';
 import { UsersService } from '../users/users.service';
 import type { TenantAccess } from '../auth/principal';
 import { BuildQueueService } from './build-queue.service';
-import type { PushGrant } from './push-grants.service';
+import { scopeOfGrant, type PushGrant } from '../git/push-grants.service';
 
 /** What a follower of a build sees: its output lines, then the build as it ended. */
 export type BuildProgress = { kind: 'line'; id: string; text: string } | { kind: 'end'; build: Build };
@@ -62,7 +67,7 @@ export class BuildsService {
    * Refused (409) when the app or the tenant already runs as many builds as allowed.
    */
   async createFromPush(grant: PushGrant, commit: string, ref: string, sourcePath: string): Promise<Build> {
-    const scope = tenantScope(grant.tenantId);
+    const scope = scopeOfGrant(grant);
     let build: Build;
     try {
       build = await BuildRepository.create(
@@ -101,17 +106,22 @@ export class BuildsService {
    * one). Its rollout failing ends the wait at once. What it saw is said to the pusher; nothing
    * is decided here.
    */
-  async awaitLaunch(appId: string, version: number, signal: AbortSignal): Promise<LaunchOutcome> {
+  async awaitLaunch(grant: PushGrant, version: number, signal: AbortSignal): Promise<LaunchOutcome> {
+    const { appId } = grant;
+    const scope = scopeOfGrant(grant);
     const deadline = Date.now() + this.config.NIMBUS_PUSH_LAUNCH_WAIT;
     const db = this.prisma.client;
-    const freshSince = () => new Date(Date.now() - this.config.NIMBUS_NODE_LEASE_DURATION);
     if (
       !(await db.node.count({
-        where: { ready: true, cordoned: false, leaseRenewedAt: { gte: freshSince() } },
+        where: {
+          ready: true,
+          cordoned: false,
+          leaseRenewedAt: { gte: freshLeaseSince(new Date(), this.config.NIMBUS_NODE_LEASE_DURATION) },
+        },
       }))
     )
       return { state: 'no-nodes' };
-    const release = await db.release.findFirst({ where: { appId, version }, select: { processTypes: true } });
+    const release = await new ReleaseRepository(db).find(scope, appId, version);
     // `release` runs once before the release goes live; it is never scaled.
     const types = Object.keys((release?.processTypes ?? {}) as Record<string, string>).filter(
       (type) => type !== 'release',
@@ -120,18 +130,9 @@ export class BuildsService {
     let cause: string | null = null;
     while (!signal.aborted) {
       const [formations, instances, rollout] = await Promise.all([
-        db.formation.findMany({ where: { appId, processType: { in: types } } }),
-        db.instance.findMany({
-          where: {
-            appId,
-            releaseVersion: version,
-            kind: 'service',
-            desiredState: 'running',
-            drainingSince: null,
-          },
-          orderBy: { createdAt: 'asc' },
-        }),
-        db.rollout.findFirst({ where: { appId, releaseVersion: version }, orderBy: { createdAt: 'desc' } }),
+        new FormationRepository(db).listTypes(scope, appId, types),
+        new InstanceRepository(db).listLiveServices(scope, appId, version),
+        new RolloutRepository(db).latestOf(scope, appId, version),
       ]);
       if (rollout?.status === 'failed')
         return { state: 'failed', reason: rollout.reason ?? 'the rollout failed' };
@@ -188,9 +189,14 @@ export class BuildsService {
    * Redis; should Redis fail, the follower waits on Postgres and gets the rest of the output from
    * the build's record when it ends.
    */
-  async *follow(build: Build, signal: AbortSignal, skip = 0): AsyncGenerator<BuildProgress> {
+  async *follow(
+    scope: TenantScope,
+    build: Build,
+    signal: AbortSignal,
+    skip = 0,
+  ): AsyncGenerator<BuildProgress> {
     const builds = new BuildRepository(this.prisma.client);
-    const reload = async () => (await builds.findById(build.id)) ?? build;
+    const reload = async () => (await builds.find(scope, build.appId, build.id)) ?? build;
     if (isOver(build)) {
       yield* linesOf(build.output, skip);
       yield { kind: 'end', build };

@@ -13,7 +13,7 @@ import { ProblemException } from '../common/problem';
 import { GATEWAY_CONFIG, type GatewayConfig } from '../gateway.config';
 import { LOGGER } from '../infra/logger.token';
 import { BuildsService, type LaunchOutcome, type ProcessLaunch } from './builds.service';
-import { PushGrantsService } from './push-grants.service';
+import { PushGrantsService, scopeOfGrant, type PushGrant } from '../git/push-grants.service';
 
 /** What the pre-receive hook reads back, one JSON object per line. */
 export type PushMessage =
@@ -69,15 +69,10 @@ export class GitPushController {
     const aborted = new AbortController();
     response.on('close', () => aborted.abort());
     try {
-      for await (const event of this.builds.follow(build, aborted.signal)) {
+      for await (const event of this.builds.follow(scopeOfGrant(grant), build, aborted.signal)) {
         if (event.kind === 'line') send({ line: event.text });
         else if (event.build.status === 'succeeded' && event.build.releaseVersion !== null) {
-          const launch = await this.reportLaunch(
-            grant.appId,
-            event.build.releaseVersion,
-            aborted.signal,
-            send,
-          );
+          const launch = await this.reportLaunch(grant, event.build.releaseVersion, aborted.signal, send);
           // Like a failed build, a release that does not serve rejects the push: the branch keeps
           // pointing at code that runs.
           if (launch.state === 'failed') send({ result: 'failed', reason: launch.reason });
@@ -104,13 +99,13 @@ export class GitPushController {
 
   /** Tells the pusher whether the new release serves yet (the push waits a bounded while). */
   private async reportLaunch(
-    appId: string,
+    grant: PushGrant,
     version: number,
     signal: AbortSignal,
     send: (message: PushMessage) => void,
   ) {
     send({ line: `-----> Launching v${version}...` });
-    const outcome = await this.builds.awaitLaunch(appId, version, signal);
+    const outcome = await this.builds.awaitLaunch(grant, version, signal);
     for (const line of describeLaunch(outcome, version, this.config.NIMBUS_PUSH_LAUNCH_WAIT)) send({ line });
     return outcome;
   }

@@ -5,7 +5,7 @@ import type { Request } from 'express';
 import type { Role } from '@nimbus/domain';
 import { CurrentAccess, CurrentPrincipal, RequestId, RequireRole, TenantWide } from '../auth/auth.decorators';
 import type { Principal, TenantAccess } from '../auth/principal';
-import { AppsService } from '../apps/apps.service';
+import { currentAppOf } from '../apps/current-app.decorator';
 import { ConfigSetDto, EnvironmentDto, PatchConfigDto, RevealQueryDto } from './dto/config.dto';
 import { ConfigVarsService, type ConfigTarget } from './config-vars.service';
 
@@ -17,7 +17,8 @@ interface ScopeRoutes {
   writeRole: Role;
   /** Tenant-level routes are closed to tokens limited to one namespace. */
   tenantWide: boolean;
-  target(access: TenantAccess, request: Request, apps: AppsService): Promise<ConfigTarget>;
+  /** What the request addresses; an app's routes get the app CurrentAppGuard resolved. */
+  target(request: Request): ConfigTarget;
 }
 
 const noDecorator: MethodDecorator = () => undefined;
@@ -30,71 +31,50 @@ function configController(scope: ScopeRoutes): Type<unknown> {
   @ApiBearerAuth()
   @Controller(scope.path)
   class ScopedConfigController {
-    constructor(
-      readonly config: ConfigVarsService,
-      readonly apps: AppsService,
-    ) {}
+    constructor(readonly config: ConfigVarsService) {}
 
     @Get('config')
     @RequireRole('viewer')
     @Wide
     @ZodResponse({ status: 200, type: ConfigSetDto })
-    async vars(@CurrentAccess() access: TenantAccess, @Req() request: Request) {
-      return this.config.list(access, await scope.target(access, request, this.apps), 'var', false);
+    vars(@CurrentAccess() access: TenantAccess, @Req() request: Request) {
+      return this.config.list(access, scope.target(request), 'var', false);
     }
 
     @Patch('config')
     @RequireRole(scope.writeRole)
     @Wide
     @ZodResponse({ status: 200, type: ConfigSetDto })
-    async patchVars(
+    patchVars(
       @CurrentPrincipal() principal: Principal,
       @CurrentAccess() access: TenantAccess,
       @Req() request: Request,
       @Body() body: PatchConfigDto,
       @RequestId() requestId: string | null,
     ) {
-      return this.config.patch(
-        principal,
-        access,
-        await scope.target(access, request, this.apps),
-        'var',
-        body,
-        requestId,
-      );
+      return this.config.patch(principal, access, scope.target(request), 'var', body, requestId);
     }
 
     @Get('secrets')
     @RequireRole('viewer')
     @Wide
     @ZodResponse({ status: 200, type: ConfigSetDto })
-    async secrets(
-      @CurrentAccess() access: TenantAccess,
-      @Req() request: Request,
-      @Query() query: RevealQueryDto,
-    ) {
-      return this.config.list(access, await scope.target(access, request, this.apps), 'secret', query.reveal);
+    secrets(@CurrentAccess() access: TenantAccess, @Req() request: Request, @Query() query: RevealQueryDto) {
+      return this.config.list(access, scope.target(request), 'secret', query.reveal);
     }
 
     @Patch('secrets')
     @RequireRole(scope.writeRole)
     @Wide
     @ZodResponse({ status: 200, type: ConfigSetDto })
-    async patchSecrets(
+    patchSecrets(
       @CurrentPrincipal() principal: Principal,
       @CurrentAccess() access: TenantAccess,
       @Req() request: Request,
       @Body() body: PatchConfigDto,
       @RequestId() requestId: string | null,
     ) {
-      return this.config.patch(
-        principal,
-        access,
-        await scope.target(access, request, this.apps),
-        'secret',
-        body,
-        requestId,
-      );
+      return this.config.patch(principal, access, scope.target(request), 'secret', body, requestId);
     }
   }
   Object.defineProperty(ScopedConfigController, 'name', { value: scope.name });
@@ -106,7 +86,7 @@ export const TenantConfigController = configController({
   path: 'v1/tenants/:tenant',
   writeRole: 'admin',
   tenantWide: true,
-  target: async () => ({ scope: 'tenant' }),
+  target: () => ({ scope: 'tenant' }),
 });
 
 export const NamespaceConfigController = configController({
@@ -114,7 +94,7 @@ export const NamespaceConfigController = configController({
   path: 'v1/tenants/:tenant/namespaces/:namespace',
   writeRole: 'admin',
   tenantWide: false,
-  target: async () => ({ scope: 'namespace' }),
+  target: () => ({ scope: 'namespace' }),
 });
 
 export const AppConfigController = configController({
@@ -122,10 +102,7 @@ export const AppConfigController = configController({
   path: 'v1/tenants/:tenant/namespaces/:namespace/apps/:app',
   writeRole: 'developer',
   tenantWide: false,
-  target: async (access, request, apps) => ({
-    scope: 'app',
-    app: await apps.find(access, request.params.app as string),
-  }),
+  target: (request) => ({ scope: 'app', app: currentAppOf(request) }),
 });
 
 /** The merged environment an app's instances receive. */
@@ -133,23 +110,16 @@ export const AppConfigController = configController({
 @ApiBearerAuth()
 @Controller('v1/tenants/:tenant/namespaces/:namespace/apps/:app')
 export class EnvironmentController {
-  constructor(
-    private readonly config: ConfigVarsService,
-    private readonly apps: AppsService,
-  ) {}
+  constructor(private readonly config: ConfigVarsService) {}
 
   @Get('environment')
   @RequireRole('viewer')
   @ZodResponse({ status: 200, type: EnvironmentDto })
-  async environment(
+  environment(
     @CurrentAccess() access: TenantAccess,
     @Req() request: Request,
     @Query() query: RevealQueryDto,
   ) {
-    return this.config.environment(
-      access,
-      await this.apps.find(access, request.params.app as string),
-      query.reveal,
-    );
+    return this.config.environment(access, currentAppOf(request), query.reveal);
   }
 }

@@ -235,9 +235,8 @@ export class ConfigVarsService {
       return (await tx.tenant.findUniqueOrThrow({ where: { id: access.scope.tenantId } })).configVersion;
     }
     if (target.scope === 'namespace') {
-      return (await tx.namespace.findUniqueOrThrow({ where: { id: requireNamespace(access).id } }))
-        .configVersion;
+      return new NamespaceRepository(tx).configVersion(access.scope, requireNamespace(access).id);
     }
-    return (await tx.app.findUniqueOrThrow({ where: { id: target.app.id } })).configVersion;
+    return new AppRepository(tx).configVersion(access.scope, target.app.id);
   }
 }

@@ -2,7 +2,7 @@ import { spawn } from 'node:child_process';
 import { resolve } from 'node:path';
 import { HttpException, Inject, Injectable } from '@nestjs/common';
 import type { Request, Response } from 'express';
-import { AppRepository } from '@nimbus/db';
+import { AppRepository, type TenantScope } from '@nimbus/db';
 import { roleAtLeast, type Role } from '@nimbus/domain';
 import type { Logger } from '@nimbus/logging';
 import { AccessService } from '../auth/access.service';
@@ -13,7 +13,7 @@ import { GATEWAY_CONFIG, type GatewayConfig } from '../gateway.config';
 import { LOGGER } from '../infra/logger.token';
 import { PrismaService } from '../infra/prisma.service';
 import { TokensService } from '../tokens/tokens.service';
-import { PushGrantsService } from '../builds/push-grants.service';
+import { PushGrantsService } from './push-grants.service';
 import { readCgiHead } from './cgi-response';
 import { GitRepositoriesService } from './git-repositories.service';
 
@@ -134,6 +134,7 @@ export class GitHttpService {
       );
     }
     return {
+      scope: access.scope,
       tenantId: access.scope.tenantId,
       appId: app.id,
       user: principal.user.email,
@@ -150,7 +151,7 @@ export class GitHttpService {
     request: Request,
     route: GitRoute,
     appName: string,
-    pusher: { tenantId: string; appId: string; userId: string; tokenPrefix: string },
+    pusher: { scope: TenantScope; tenantId: string; appId: string; userId: string; tokenPrefix: string },
   ): Promise<Record<string, string>> {
     const grant = await this.grants.issue({
       tenantId: pusher.tenantId,
@@ -166,7 +167,7 @@ export class GitHttpService {
     return {
       NIMBUS_PUSH_URL: `http://${host}:${request.socket.localPort}/internal/git/builds`,
       NIMBUS_PUSH_GRANT: grant,
-      ...(await this.submoduleEnv(pusher.tenantId, pusher.appId)),
+      ...(await this.submoduleEnv(pusher.scope, pusher.appId)),
     };
   }
 
@@ -175,19 +176,12 @@ export class GitHttpService {
    * file:// URLs, and this namespace's other apps, which a relative URL (`../lib.git`) names and
    * which anyone who may push here may read.
    */
-  private async submoduleEnv(tenantId: string, appId: string): Promise<Record<string, string>> {
-    const app = await this.prisma.client.app.findUniqueOrThrow({
-      where: { id_tenantId: { id: appId, tenantId } },
-      select: { namespaceId: true },
-    });
-    const siblings = await this.prisma.client.app.findMany({
-      where: { tenantId, namespaceId: app.namespaceId, id: { not: appId } },
-      select: { id: true, name: true },
-    });
+  private async submoduleEnv(scope: TenantScope, appId: string): Promise<Record<string, string>> {
+    const siblings = await new AppRepository(this.prisma.client).listSiblings(scope, appId);
     return {
       NIMBUS_SUBMODULE_SIBLINGS: JSON.stringify(
         Object.fromEntries(
-          siblings.map((sibling) => [sibling.name, this.repositories.path(tenantId, sibling.id)]),
+          siblings.map((sibling) => [sibling.name, this.repositories.path(scope.tenantId, sibling.id)]),
         ),
       ),
       ...(this.config.NIMBUS_GIT_SUBMODULE_FILE_ROOT

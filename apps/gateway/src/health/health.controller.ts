@@ -1,6 +1,7 @@
 import { Controller, Get, HttpStatus, Res } from '@nestjs/common';
 import { ApiExcludeController } from '@nestjs/swagger';
 import type { Response } from 'express';
+import { pingDatabase } from '@nimbus/db';
 import { Public } from '../auth/auth.decorators';
 import { MetricsService } from '../infra/metrics.service';
 import { PrismaService } from '../infra/prisma.service';
@@ -35,7 +36,7 @@ export class HealthController {
   @Get('readyz')
   async readyz(@Res() response: Response) {
     const [postgres, redis] = await Promise.allSettled([
-      withTimeout(this.prisma.client.$queryRaw`SELECT 1`),
+      withTimeout(pingDatabase(this.prisma.client)),
       withTimeout(this.redis.client.ping()),
     ]);
     const checks = {

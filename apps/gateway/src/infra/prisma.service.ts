@@ -1,5 +1,5 @@
 import { Inject, Injectable, type OnModuleDestroy, type OnModuleInit } from '@nestjs/common';
-import { createPrismaClient, type DbClient } from '@nimbus/db';
+import { createPrismaClient, pingDatabase, type DbClient } from '@nimbus/db';
 import { GATEWAY_CONFIG, type GatewayConfig } from '../gateway.config';
 
 /** The one database client of the process; refuses to start when the database does not answer. */
@@ -12,7 +12,7 @@ export class PrismaService implements OnModuleInit, OnModuleDestroy {
   }
 
   async onModuleInit(): Promise<void> {
-    await this.client.$queryRaw`SELECT 1`;
+    await pingDatabase(this.client);
   }
 
   async onModuleDestroy(): Promise<void> {

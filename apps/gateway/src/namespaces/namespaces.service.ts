@@ -2,7 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { AuditRepository, NamespaceRepository, type Namespace } from '@nimbus/db';
 import { conflict, notFound } from '../common/problem';
 import { PrismaService } from '../infra/prisma.service';
-import { AuditService } from '../audit/audit.service';
+import { auditEntry } from '../audit/audit-entry';
 import { AuthCacheService } from '../auth/auth-cache.service';
 import type { Principal, ResourceRef, TenantAccess } from '../auth/principal';
 import type { CreateNamespaceDto, UpdateNamespaceDto } from './dto/namespace.dto';
@@ -31,7 +31,6 @@ const quotaDetails = (quota: UpdateNamespaceDto) =>
 export class NamespacesService {
   constructor(
     private readonly prisma: PrismaService,
-    private readonly audit: AuditService,
     private readonly cache: AuthCacheService,
   ) {}
 
@@ -69,7 +68,7 @@ export class NamespacesService {
         const namespace = await namespaces.create(access.scope, name, quota);
         await new AuditRepository(tx).record(
           access.scope,
-          this.audit.entry(principal, requestId, 'namespace.create', 'namespace', name, quotaDetails(quota)),
+          auditEntry(principal, requestId, 'namespace.create', 'namespace', name, quotaDetails(quota)),
         );
         return presentNamespace(namespace, access.tenant.name);
       }),
@@ -87,7 +86,7 @@ export class NamespacesService {
       const updated = await new NamespaceRepository(tx).update(access.scope, namespace.id, quota);
       await new AuditRepository(tx).record(
         access.scope,
-        this.audit.entry(
+        auditEntry(
           principal,
           requestId,
           'namespace.update',
@@ -119,7 +118,7 @@ export class NamespacesService {
         const deleted = await namespaces.delete(access.scope, namespace.id);
         await new AuditRepository(tx).record(
           access.scope,
-          this.audit.entry(principal, requestId, 'namespace.delete', 'namespace', namespace.name),
+          auditEntry(principal, requestId, 'namespace.delete', 'namespace', namespace.name),
         );
         return presentNamespace(deleted, access.tenant.name);
       }),

@@ -2,9 +2,10 @@ import { Body, Controller, Get, Headers, Param, Patch, Post, Query, Req, Res } f
 import { ApiBearerAuth, ApiHeader, ApiOkResponse, ApiProduces, ApiTags } from '@nestjs/swagger';
 import type { Request, Response } from 'express';
 import { ZodResponse } from 'nestjs-zod';
+import type { App } from '@nimbus/db';
 import { CurrentAccess, CurrentPrincipal, RequestId, RequireRole } from '../auth/auth.decorators';
 import type { Principal, TenantAccess } from '../auth/principal';
-import { AppsService } from '../apps/apps.service';
+import { CurrentApp } from '../apps/current-app.decorator';
 import { AppLogsService, type LogLine } from './app-logs.service';
 import {
   EventListDto,
@@ -20,7 +21,9 @@ import {
   RunDto,
   ScaleDto,
 } from './dto/process.dto';
+import { FormationService } from './formation.service';
 import { ProcessesService } from './processes.service';
+import { RunsService } from './runs.service';
 
 /** How often an idle event stream says it is still there. */
 const SSE_KEEPALIVE_MS = 15_000;
@@ -31,7 +34,8 @@ const SSE_KEEPALIVE_MS = 15_000;
 export class ProcessesController {
   constructor(
     private readonly processes: ProcessesService,
-    private readonly apps: AppsService,
+    private readonly formation: FormationService,
+    private readonly runs: RunsService,
     private readonly logs: AppLogsService,
   ) {}
 
@@ -39,48 +43,36 @@ export class ProcessesController {
   @Get('ps')
   @RequireRole('viewer')
   @ZodResponse({ status: 200, type: PsDto })
-  async ps(@CurrentAccess() access: TenantAccess, @Param('app') name: string) {
-    return this.processes.ps(await this.apps.find(access, name));
+  ps(@CurrentAccess() access: TenantAccess, @CurrentApp() app: App) {
+    return this.processes.ps(access, app);
   }
 
   /** Sets replicas and sizes per process type (`ps:scale web=3`). */
   @Patch('formation')
   @RequireRole('developer')
   @ZodResponse({ status: 200, type: FormationListDto })
-  async scale(
+  scale(
     @CurrentPrincipal() principal: Principal,
     @CurrentAccess() access: TenantAccess,
-    @Param('app') name: string,
+    @CurrentApp() app: App,
     @Body() body: ScaleDto,
     @RequestId() requestId: string | null,
   ) {
-    return this.processes.scale(
-      principal,
-      access,
-      await this.apps.find(access, name),
-      body.updates,
-      requestId,
-    );
+    return this.formation.scale(principal, access, app, body.updates, requestId);
   }
 
   /** Replaces the instances (of one type), new before old, so capacity never drops. */
   @Post('ps/restart')
   @RequireRole('developer')
   @ZodResponse({ status: 201, type: RestartedDto })
-  async restart(
+  restart(
     @CurrentPrincipal() principal: Principal,
     @CurrentAccess() access: TenantAccess,
-    @Param('app') name: string,
+    @CurrentApp() app: App,
     @Body() body: RestartDto,
     @RequestId() requestId: string | null,
   ) {
-    return this.processes.restart(
-      principal,
-      access,
-      await this.apps.find(access, name),
-      body.type,
-      requestId,
-    );
+    return this.formation.restart(principal, access, app, body.type, requestId);
   }
 
   /** Starts a one-off instance (`nimbus run`); follow its output from `logCursor`. */
@@ -90,33 +82,28 @@ export class ProcessesController {
   async run(
     @CurrentPrincipal() principal: Principal,
     @CurrentAccess() access: TenantAccess,
-    @Param('app') name: string,
+    @CurrentApp() app: App,
     @Body() body: RunDto,
     @RequestId() requestId: string | null,
   ) {
-    const app = await this.apps.find(access, name);
     const logCursor = await this.logs.cursor(app.id);
-    const instance = await this.processes.run(principal, access, app, body.command, requestId);
+    const instance = await this.runs.run(principal, access, app, body.command, requestId);
     return { instance, logCursor };
   }
 
   @Get('instances/:id')
   @RequireRole('viewer')
   @ZodResponse({ status: 200, type: InstanceDto })
-  async instance(@CurrentAccess() access: TenantAccess, @Param('app') name: string, @Param('id') id: string) {
-    return this.processes.instance(await this.apps.find(access, name), id);
+  instance(@CurrentAccess() access: TenantAccess, @CurrentApp() app: App, @Param('id') id: string) {
+    return this.processes.instance(access, app, id);
   }
 
   /** What the system did with the app: rollouts, scheduling, crashes. Newest first. */
   @Get('events')
   @RequireRole('viewer')
   @ZodResponse({ status: 200, type: EventListDto })
-  async events(
-    @CurrentAccess() access: TenantAccess,
-    @Param('app') name: string,
-    @Query() query: EventsQueryDto,
-  ) {
-    return this.processes.events(await this.apps.find(access, name), query.limit);
+  events(@CurrentAccess() access: TenantAccess, @CurrentApp() app: App, @Query() query: EventsQueryDto) {
+    return this.processes.events(access, app, query.limit);
   }
 
   /**
@@ -131,14 +118,13 @@ export class ProcessesController {
   @ApiHeader({ name: 'Last-Event-ID', required: false, description: 'Tail from after this line' })
   async logLines(
     @CurrentAccess() access: TenantAccess,
-    @Param('app') name: string,
+    @CurrentApp() app: App,
     @Query() query: LogsQueryDto,
     @Headers('accept') accept: string | undefined,
     @Headers('last-event-id') lastEventId: string | undefined,
     @Req() request: Request,
     @Res() response: Response,
   ): Promise<void> {
-    const app = await this.apps.find(access, name);
     const filter = { type: query.type, instance: query.instance };
     const strip = ({ id: _id, ...line }: LogLine) => line;
     if (!accept?.includes('text/event-stream')) {
@@ -166,7 +152,7 @@ export class ProcessesController {
     let ended: InstanceDto | null = null;
     const stillGoing = async () => {
       if (!query.instance) return true;
-      const instance = await this.processes.instance(app, query.instance);
+      const instance = await this.processes.instance(access, app, query.instance);
       if (instance.state === 'exited' || instance.state === 'lost' || instance.state === 'failed')
         ended = instance;
       return ended === null;

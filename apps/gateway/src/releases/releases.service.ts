@@ -1,41 +1,41 @@
 import { Injectable } from '@nestjs/common';
 import {
   AuditRepository,
-  ConfigEntryRepository,
   ReleaseRepository,
-  imageFieldsOf,
   type App,
   type Db,
   type Release,
   type TenantScope,
 } from '@nimbus/db';
+import { ReleaseCutter, ReleaseNotFoundError, type ConfigReach, type ReleaseImage } from '@nimbus/releases';
 import { notFound } from '../common/problem';
 import { requireNamespace } from '../common/access-targets';
-import { KeyringService, type TenantKey } from '../infra/keyring.service';
+import { KeyringService } from '../infra/keyring.service';
 import { PrismaService } from '../infra/prisma.service';
 import { AuditService } from '../audit/audit.service';
 import { UsersService } from '../users/users.service';
-import { ClusterEventsService } from '../cluster/cluster-events.service';
+import { ClusterEventsService } from '../infra/cluster-events.service';
 import type { Principal, TenantAccess } from '../auth/principal';
-import { ReleaseCutter, releaseImageOf, type ReleaseImage, type SnapshotEntry } from '@nimbus/releases';
 
-/** Which deployed apps a config change reaches. */
-export type ConfigReach =
-  { scope: 'tenant' } | { scope: 'namespace'; namespaceId: string } | { scope: 'app'; appId: string };
+export type { ConfigReach } from '@nimbus/releases';
 
+/**
+ * Releases as the API sees them: cutting and rolling back belong to @nimbus/releases; this service
+ * gives them their transaction, records the audit, wakes the app and presents the result.
+ */
 @Injectable()
 export class ReleasesService {
+  private readonly cutter: ReleaseCutter;
+
   constructor(
     private readonly prisma: PrismaService,
-    private readonly keyring: KeyringService,
+    keyring: KeyringService,
     private readonly audit: AuditService,
     private readonly users: UsersService,
     private readonly cluster: ClusterEventsService,
   ) {
     this.cutter = new ReleaseCutter(keyring);
   }
-
-  private readonly cutter: ReleaseCutter;
 
   /** Cuts the next release of an app: `image` with the app's environment as it is now. */
   async deploy(
@@ -53,32 +53,17 @@ export class ReleasesService {
   }
 
   /**
-   * Within a config change's transaction `tx`: every app it reaches that has been deployed gets a
-   * new release with its current image and its new environment, or, should anything fail, neither
-   * the change nor the releases happen.
+   * Within a config change's transaction `tx`: a release for every deployed app it reaches (see
+   * {@link ReleaseCutter.cutForConfigChange}). Returns their ids, for {@link released}.
    */
-  async onConfigChange(
+  onConfigChange(
     tx: Db,
     scope: TenantScope,
     reach: ConfigReach,
     description: string,
     actorUserId: string,
   ): Promise<string[]> {
-    const apps = await tx.app.findMany({
-      where: {
-        tenantId: scope.tenantId,
-        currentReleaseVersion: { not: null },
-        ...(reach.scope === 'namespace' ? { namespaceId: reach.namespaceId } : {}),
-        ...(reach.scope === 'app' ? { id: reach.appId } : {}),
-      },
-    });
-    const releases = new ReleaseRepository(tx);
-    for (const app of apps) {
-      const current = await releases.find(scope, app.id, app.currentReleaseVersion as number);
-      if (!current) continue;
-      await this.cutter.cut(tx, scope, app.id, releaseImageOf(current), description, actorUserId);
-    }
-    return apps.map((app) => app.id);
+    return this.cutter.cutForConfigChange(tx, scope, reach, description, actorUserId);
   }
 
   /** After the releases' transaction commits: their apps roll out. */
@@ -86,11 +71,7 @@ export class ReleasesService {
     for (const appId of appIds) this.cluster.wakeApp(appId);
   }
 
-  /**
-   * A new release running vK's image with exactly vK's environment. The app's own config vars and
-   * secrets go back to what they were at vK, so the next change builds on what runs; values set
-   * since at the namespace or tenant stay set there and return with the next release.
-   */
+  /** A new release running vK's image and environment, by the rule of {@link ReleaseCutter.rollback}. */
   async rollback(
     principal: Principal,
     access: TenantAccess,
@@ -98,39 +79,32 @@ export class ReleasesService {
     version: number,
     requestId: string | null,
   ) {
-    const target = await new ReleaseRepository(this.prisma.client).find(access.scope, app.id, version);
-    if (!target) throw notFound('release', `v${version}`);
-    const release = await this.prisma.client.$transaction(async (tx) => {
-      const tenantKey = await this.keyring.loadTenantKey(tx, access.scope);
-      const snapshot = this.cutter.open(tenantKey, app.id, target.configSnapshot);
-      await this.restoreAppConfig(tx, access, app, tenantKey, snapshot);
-      const { configVersion } = await tx.app.update({
-        where: { id_tenantId: { id: app.id, tenantId: access.scope.tenantId } },
-        data: { configVersion: { increment: 1 } },
+    const release = await this.prisma.client
+      .$transaction(async (tx) => {
+        const created = await this.cutter.rollback(
+          tx,
+          access.scope,
+          app.id,
+          version,
+          `Rollback to v${version}`,
+          principal.user.id,
+        );
+        await new AuditRepository(tx).record(
+          access.scope,
+          this.audit.entry(
+            principal,
+            requestId,
+            'release.rollback',
+            'app',
+            `${requireNamespace(access).name}/${app.name}`,
+            { to: version, release: created.version },
+          ),
+        );
+        return created;
+      })
+      .catch((error: unknown) => {
+        throw error instanceof ReleaseNotFoundError ? notFound('release', `v${version}`) : error;
       });
-      const created = await new ReleaseRepository(tx).append(access.scope, app.id, {
-        ...imageFieldsOf(target),
-        configVersion,
-        configSnapshot: new Uint8Array(target.configSnapshot),
-        description: `Rollback to v${version}`,
-        actorUserId: principal.user.id,
-      });
-      await new AuditRepository(tx).record(
-        access.scope,
-        this.audit.entry(
-          principal,
-          requestId,
-          'release.rollback',
-          'app',
-          `${requireNamespace(access).name}/${app.name}`,
-          {
-            to: version,
-            release: created.version,
-          },
-        ),
-      );
-      return created;
-    });
     this.released([app.id]);
     return (await this.present([release], release.version))[0]!;
   }
@@ -144,41 +118,6 @@ export class ReleasesService {
     const release = await new ReleaseRepository(this.prisma.client).find(access.scope, app.id, version);
     if (!release) throw notFound('release', `v${version}`);
     return (await this.present([release], app.currentReleaseVersion))[0]!;
-  }
-
-  private async restoreAppConfig(
-    tx: Db,
-    access: TenantAccess,
-    app: App,
-    tenantKey: TenantKey,
-    snapshot: SnapshotEntry[],
-  ) {
-    const owner = { scope: 'app' as const, namespaceId: app.namespaceId, appId: app.id };
-    const entries = new ConfigEntryRepository(tx);
-    const current = await entries.list(access.scope, owner);
-    if (current.length)
-      await entries.remove(
-        access.scope,
-        owner,
-        current.map((entry) => entry.key),
-      );
-    for (const entry of snapshot.filter((e) => e.scope === 'app')) {
-      const secret = entry.kind === 'secret';
-      await entries.upsert(access.scope, owner, {
-        key: entry.key,
-        kind: entry.kind,
-        value: secret ? null : entry.value,
-        ciphertext: secret
-          ? new Uint8Array(
-              this.keyring.seal(
-                tenantKey,
-                { tenantId: access.scope.tenantId, scopeId: app.id, key: entry.key },
-                entry.value,
-              ),
-            )
-          : null,
-      });
-    }
   }
 
   private async present(releases: Release[], currentVersion: number | null) {

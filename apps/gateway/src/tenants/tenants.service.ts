@@ -1,11 +1,11 @@
 import { Injectable } from '@nestjs/common';
-import { AuditRepository, tenantScope, type Tenant } from '@nimbus/db';
+import { AuditRepository, MembershipRepository, tenantScope, type Db, type Tenant } from '@nimbus/db';
 import { roleAtLeast, type Role } from '@nimbus/domain';
 import { conflict, forbidden, notFound } from '../common/problem';
 import { KeyringService } from '../infra/keyring.service';
 import { PrismaService } from '../infra/prisma.service';
 import type { Principal, TenantAccess } from '../auth/principal';
-import { AuditService } from '../audit/audit.service';
+import { auditEntry } from '../audit/audit-entry';
 import { AuthCacheService } from '../auth/auth-cache.service';
 import { GitRepositoriesService } from '../git/git-repositories.service';
 
@@ -21,20 +21,15 @@ export class TenantsService {
   constructor(
     private readonly prisma: PrismaService,
     private readonly keyring: KeyringService,
-    private readonly audit: AuditService,
     private readonly cache: AuthCacheService,
     private readonly repositories: GitRepositoriesService,
   ) {}
 
   async list(principal: Principal) {
-    const memberships = await this.prisma.client.membership.findMany({
-      where: {
-        userId: principal.user.id,
-        ...(principal.token.tenantId ? { tenantId: principal.token.tenantId } : {}),
-      },
-      include: { tenant: true },
-      orderBy: { tenant: { name: 'asc' } },
-    });
+    const memberships = await new MembershipRepository(this.prisma.client).listForUser(
+      principal.user.id,
+      principal.token.tenantId,
+    );
     return memberships.map((m) => presentTenant(m.tenant, m.role));
   }
 
@@ -59,12 +54,14 @@ export class TenantsService {
             name,
             wrappedDataKey: new Uint8Array(dataKey.wrapped),
             masterKeyId: dataKey.masterKeyId,
-            memberships: { create: { userId: principal.user.id, role: 'owner' } },
           },
         });
+        // Its creator is its first owner: the one membership made before any access is resolved.
+        const scope = tenantScope(tenant.id);
+        await new MembershipRepository(tx).put(scope, principal.user.id, 'owner');
         await new AuditRepository(tx).record(
-          tenantScope(tenant.id),
-          this.audit.entry(principal, requestId, 'tenant.create', 'tenant', name),
+          scope,
+          auditEntry(principal, requestId, 'tenant.create', 'tenant', name),
         );
         return presentTenant(tenant, 'owner');
       }),
@@ -78,7 +75,7 @@ export class TenantsService {
         const deleted = await tx.tenant.delete({ where: { id: access.scope.tenantId } });
         await new AuditRepository(tx).record(
           null,
-          this.audit.entry(principal, requestId, 'tenant.delete', 'tenant', access.tenant.name, {
+          auditEntry(principal, requestId, 'tenant.delete', 'tenant', access.tenant.name, {
             tenantId: access.tenant.id,
           }),
         );
@@ -90,11 +87,7 @@ export class TenantsService {
   }
 
   async members(access: TenantAccess) {
-    const memberships = await this.prisma.client.membership.findMany({
-      where: { tenantId: access.scope.tenantId },
-      include: { user: true },
-      orderBy: { user: { email: 'asc' } },
-    });
+    const memberships = await new MembershipRepository(this.prisma.client).list(access.scope);
     return memberships.map((m) => ({
       email: m.user.email,
       name: m.user.name,
@@ -111,37 +104,24 @@ export class TenantsService {
     role: Role,
     requestId: string | null,
   ) {
-    const tenantId = access.scope.tenantId;
     return this.cache.invalidating(
       this.prisma.client.$transaction(async (tx) => {
         const user = await tx.user.findUnique({ where: { email: email.toLowerCase() } });
         if (!user) throw notFound('user', email);
-        const existing = await tx.membership.findUnique({
-          where: { tenantId_userId: { tenantId, userId: user.id } },
-        });
+        const memberships = new MembershipRepository(tx);
+        const existing = await memberships.findByUserId(access.scope, user.id);
         if ((role === 'owner' || existing?.role === 'owner') && !roleAtLeast(access.role, 'owner')) {
           throw forbidden('only an owner can grant or change the owner role');
         }
         if (existing?.role === 'owner' && role !== 'owner')
-          await this.assertAnotherOwner(tx, tenantId, user.id);
-        const membership = await tx.membership.upsert({
-          where: { tenantId_userId: { tenantId, userId: user.id } },
-          create: { tenantId, userId: user.id, role },
-          update: { role },
-        });
+          await this.assertAnotherOwner(tx, access, user.id);
+        const membership = await memberships.put(access.scope, user.id, role);
         await new AuditRepository(tx).record(
           access.scope,
-          this.audit.entry(
-            principal,
-            requestId,
-            existing ? 'member.update' : 'member.add',
-            'member',
-            user.email,
-            {
-              role,
-              previousRole: existing?.role ?? null,
-            },
-          ),
+          auditEntry(principal, requestId, existing ? 'member.update' : 'member.add', 'member', user.email, {
+            role,
+            previousRole: existing?.role ?? null,
+          }),
         );
         return {
           email: user.email,
@@ -154,22 +134,19 @@ export class TenantsService {
   }
 
   async removeMember(principal: Principal, access: TenantAccess, email: string, requestId: string | null) {
-    const tenantId = access.scope.tenantId;
     return this.cache.invalidating(
       this.prisma.client.$transaction(async (tx) => {
-        const membership = await tx.membership.findFirst({
-          where: { tenantId, user: { email: email.toLowerCase() } },
-          include: { user: true },
-        });
+        const memberships = new MembershipRepository(tx);
+        const membership = await memberships.findByEmail(access.scope, email.toLowerCase());
         if (!membership) throw notFound('member', email);
         if (membership.role === 'owner') {
           if (!roleAtLeast(access.role, 'owner')) throw forbidden('only an owner can remove an owner');
-          await this.assertAnotherOwner(tx, tenantId, membership.userId);
+          await this.assertAnotherOwner(tx, access, membership.userId);
         }
-        await tx.membership.delete({ where: { id: membership.id } });
+        await memberships.delete(access.scope, membership.id);
         await new AuditRepository(tx).record(
           access.scope,
-          this.audit.entry(principal, requestId, 'member.remove', 'member', membership.user.email, {
+          auditEntry(principal, requestId, 'member.remove', 'member', membership.user.email, {
             role: membership.role,
           }),
         );
@@ -183,14 +160,8 @@ export class TenantsService {
     );
   }
 
-  private async assertAnotherOwner(
-    tx: Parameters<Parameters<PrismaService['client']['$transaction']>[0]>[0],
-    tenantId: string,
-    leavingUserId: string,
-  ): Promise<void> {
-    const others = await tx.membership.count({
-      where: { tenantId, role: 'owner', userId: { not: leavingUserId } },
-    });
+  private async assertAnotherOwner(tx: Db, access: TenantAccess, leavingUserId: string): Promise<void> {
+    const others = await new MembershipRepository(tx).countOwnersOtherThan(access.scope, leavingUserId);
     if (others === 0) throw conflict('tenant/last_owner', 'a tenant must keep at least one owner');
   }
 }

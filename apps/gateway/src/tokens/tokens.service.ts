@@ -1,6 +1,6 @@
 import { HttpStatus, Inject, Injectable } from '@nestjs/common';
 import { generateApiToken, hashApiToken, looksLikeApiToken, tokenDisplayPrefix } from '@nimbus/crypto';
-import { AuditRepository, tenantScope, type ApiToken, type Namespace, type Tenant } from '@nimbus/db';
+import { ApiTokenRepository, AuditRepository, tenantScope, type ApiTokenWithScope } from '@nimbus/db';
 import { roleAtLeast, type Role } from '@nimbus/domain';
 import { ProblemException, forbidden, notFound } from '../common/problem';
 import { GATEWAY_CONFIG, type GatewayConfig } from '../gateway.config';
@@ -13,8 +13,6 @@ import { expiryToMs, type CreateTokenDto } from './dto/token.dto';
 /** Writing last-used on every request would turn every read into a write; once a minute is enough. */
 const LAST_USED_RESOLUTION_MS = 60_000;
 
-type TokenRow = ApiToken & { tenant: Tenant | null; namespace: Namespace | null };
-
 /** What the auth cache keeps per token; expiry is checked on every use. */
 interface KnownToken {
   principal: Principal;
@@ -23,7 +21,7 @@ interface KnownToken {
   lastUsedAt: number | null;
 }
 
-export function presentToken(row: TokenRow) {
+export function presentToken(row: ApiTokenWithScope) {
   return {
     id: row.id,
     name: row.name,
@@ -60,18 +58,15 @@ export class TokensService {
     if (known.lastUsedAt === null || now - known.lastUsedAt > LAST_USED_RESOLUTION_MS) {
       known.lastUsedAt = now;
       // Best effort: a lost update only makes last-used a minute staler.
-      void this.prisma.client.apiToken
-        .update({ where: { id: known.principal.token.id }, data: { lastUsedAt: new Date(now) } })
+      void new ApiTokenRepository(this.prisma.client)
+        .recordUse(known.principal.token.id, new Date(now))
         .catch(() => undefined);
     }
     return known.principal;
   }
 
   private async load(tokenHash: Uint8Array<ArrayBuffer>): Promise<KnownToken | null> {
-    const row = await this.prisma.client.apiToken.findUnique({
-      where: { tokenHash },
-      include: { user: true },
-    });
+    const row = await new ApiTokenRepository(this.prisma.client).findByHashForAuthentication(tokenHash);
     if (!row || row.revokedAt) return null;
     return {
       principal: {
@@ -95,15 +90,13 @@ export class TokensService {
     const token = generateApiToken();
     const expiresAt = new Date(Date.now() + this.config.NIMBUS_SESSION_TTL);
     await this.prisma.client.$transaction(async (tx) => {
-      const session = await tx.apiToken.create({
-        data: {
-          userId,
-          name: 'login',
-          kind: 'session',
-          tokenHash: hashApiToken(token),
-          prefix: tokenDisplayPrefix(token),
-          expiresAt,
-        },
+      const session = await new ApiTokenRepository(tx).create(null, {
+        userId,
+        name: 'login',
+        kind: 'session',
+        tokenHash: hashApiToken(token),
+        prefix: tokenDisplayPrefix(token),
+        expiresAt,
       });
       await new AuditRepository(tx).record(null, {
         actorUserId: userId,
@@ -157,19 +150,15 @@ export class TokensService {
 
     const token = generateApiToken();
     const row = await this.prisma.client.$transaction(async (tx) => {
-      const created = await tx.apiToken.create({
-        data: {
-          userId: principal.user.id,
-          name: request.name,
-          kind: 'api',
-          tokenHash: hashApiToken(token),
-          prefix: tokenDisplayPrefix(token),
-          tenantId: access?.tenant.id ?? null,
-          namespaceId: access?.namespace?.id ?? null,
-          role,
-          expiresAt: new Date(Date.now() + expiryToMs(request.expiresIn)),
-        },
-        include: { tenant: true, namespace: true },
+      const created = await new ApiTokenRepository(tx).create(access?.scope ?? null, {
+        userId: principal.user.id,
+        name: request.name,
+        kind: 'api',
+        tokenHash: hashApiToken(token),
+        prefix: tokenDisplayPrefix(token),
+        namespaceId: access?.namespace?.id ?? null,
+        role,
+        expiresAt: new Date(Date.now() + expiryToMs(request.expiresIn)),
       });
       await new AuditRepository(tx).record(access?.scope ?? null, {
         actorUserId: principal.user.id,
@@ -192,35 +181,28 @@ export class TokensService {
 
   /** The caller's own tokens; a token limited to a tenant sees only that tenant's. */
   async list(principal: Principal) {
-    const rows = await this.prisma.client.apiToken.findMany({
-      where: {
-        userId: principal.user.id,
-        ...(principal.token.tenantId ? { tenantId: principal.token.tenantId } : {}),
-      },
-      include: { tenant: true, namespace: true },
-      orderBy: { createdAt: 'desc' },
-    });
+    const rows = await new ApiTokenRepository(this.prisma.client).listForUser(
+      principal.user.id,
+      principal.token.tenantId,
+    );
     return rows.map(presentToken);
   }
 
   /** Revocation takes effect on the next request, on every gateway: it invalidates the auth cache. */
   async revoke(principal: Principal, id: string, requestId: string | null) {
-    const row = await this.prisma.client.apiToken.findFirst({
-      where: {
-        id,
-        userId: principal.user.id,
-        ...(principal.token.tenantId ? { tenantId: principal.token.tenantId } : {}),
-      },
-      include: { tenant: true, namespace: true },
-    });
+    const row = await new ApiTokenRepository(this.prisma.client).findForUser(
+      principal.user.id,
+      id,
+      principal.token.tenantId,
+    );
     if (!row) throw notFound('token', id);
     const revoked = await this.cache.invalidating(
       this.prisma.client.$transaction(async (tx) => {
-        const updated = await tx.apiToken.update({
-          where: { id },
-          data: { revokedAt: row.revokedAt ?? new Date() },
-          include: { tenant: true, namespace: true },
-        });
+        const updated = await new ApiTokenRepository(tx).revoke(
+          principal.user.id,
+          id,
+          row.revokedAt ?? new Date(),
+        );
         await new AuditRepository(tx).record(row.tenantId ? tenantScope(row.tenantId) : null, {
           actorUserId: principal.user.id,
           actorToken: principal.token.prefix,

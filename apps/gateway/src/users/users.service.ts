@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { hashPassword, verifyPassword } from '@nimbus/crypto';
-import { AuditRepository, type User } from '@nimbus/db';
+import { ApiTokenRepository, AuditRepository, MembershipRepository, type User } from '@nimbus/db';
 import { conflict, forbidden } from '../common/problem';
 import { PrismaService } from '../infra/prisma.service';
 import type { Principal } from '../auth/principal';
@@ -73,18 +73,8 @@ export class UsersService {
   async whoami(principal: Principal) {
     const [user, token, memberships] = await Promise.all([
       this.prisma.client.user.findUniqueOrThrow({ where: { id: principal.user.id } }),
-      this.prisma.client.apiToken.findUniqueOrThrow({
-        where: { id: principal.token.id },
-        include: { tenant: true, namespace: true },
-      }),
-      this.prisma.client.membership.findMany({
-        where: {
-          userId: principal.user.id,
-          ...(principal.token.tenantId ? { tenantId: principal.token.tenantId } : {}),
-        },
-        include: { tenant: true },
-        orderBy: { tenant: { name: 'asc' } },
-      }),
+      new ApiTokenRepository(this.prisma.client).getForUser(principal.user.id, principal.token.id),
+      new MembershipRepository(this.prisma.client).listForUser(principal.user.id, principal.token.tenantId),
     ]);
     return {
       user: presentUser(user),

@@ -1,92 +1,14 @@
-import { randomBytes } from 'node:crypto';
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import type { AddressInfo } from 'node:net';
 import type { NestExpressApplication } from '@nestjs/platform-express';
-import { Writable } from 'node:stream';
-import { createNimbusClient, type NimbusClient } from '@nimbus/contracts';
-import { createPrismaClient, type DbClient } from '@nimbus/db';
-import { createLogger } from '@nimbus/logging';
-import {
-  createTestDatabase,
-  createTestRedisPrefix,
-  testEnvironment,
-  type TestDatabase,
-} from '@nimbus/testing';
+import { startTestGateway as startGateway, type TestGateway as GenericTestGateway } from '@nimbus/testing';
 import { createGatewayApp } from '../../src/create-app';
 import { gatewayConfigSchema, type GatewayConfig } from '../../src/gateway.config';
 
-/** The settings a process working beside the gateway must share with it. */
-export interface TestGatewayEnv extends Record<string, string> {
-  DATABASE_URL: string;
-  REDIS_URL: string;
-  NIMBUS_REDIS_PREFIX: string;
-  NIMBUS_MASTER_KEY: string;
-  NIMBUS_BUILD_SOURCES: string;
-}
-
-export interface TestGateway {
-  url: string;
-  /** The Nest application, for services no route reaches yet (the builder's, for instance). */
-  app: NestExpressApplication;
-  config: GatewayConfig;
-  /** The environment it was configured with, for processes that work beside it (builders). */
-  env: TestGatewayEnv;
-  /** Direct access to the gateway's database, for setup and for inspecting what was stored. */
-  db: DbClient;
-  database: TestDatabase;
-  /** Every log line the gateway wrote so far. */
-  logs(): string;
-  client(token?: string): NimbusClient;
-  close(): Promise<void>;
-}
+export type TestGateway = GenericTestGateway<NestExpressApplication, GatewayConfig>;
 
 /** A real gateway on a loopback port, with its own database and Redis prefix. */
-export async function startTestGateway(env: Record<string, string> = {}): Promise<TestGateway> {
-  const { TEST_DATABASE_URL, TEST_REDIS_URL } = testEnvironment();
-  const database = await createTestDatabase(TEST_DATABASE_URL);
-  const rawEnv: TestGatewayEnv = {
-    DATABASE_URL: database.url,
-    REDIS_URL: TEST_REDIS_URL,
-    NIMBUS_REDIS_PREFIX: createTestRedisPrefix(),
-    NIMBUS_MASTER_KEY: randomBytes(32).toString('base64'),
-    NIMBUS_GIT_ROOT: await mkdtemp(join(tmpdir(), 'nimbus-git-')),
-    NIMBUS_BUILD_SOURCES: await mkdtemp(join(tmpdir(), 'nimbus-sources-')),
-    LOG_LEVEL: 'debug',
-    ...env,
-  };
-  const config = gatewayConfigSchema.parse(rawEnv);
-  const lines: string[] = [];
-  const capture = new Writable({
-    write(chunk: Buffer, _encoding, done) {
-      lines.push(chunk.toString());
-      done();
-    },
-  });
-  const app = await createGatewayApp(
-    config,
-    createLogger({ service: 'gateway', level: 'debug', destination: capture }),
+export function startTestGateway(env: Record<string, string> = {}): Promise<TestGateway> {
+  return startGateway(
+    { parseConfig: (raw) => gatewayConfigSchema.parse(raw), createApp: createGatewayApp },
+    env,
   );
-  await app.listen(0, '127.0.0.1');
-  const { port } = app.getHttpServer().address() as AddressInfo;
-  const url = `http://127.0.0.1:${port}`;
-  const db = createPrismaClient(database.url, { poolSize: 2 });
-  return {
-    url,
-    app,
-    config,
-    env: rawEnv,
-    db,
-    database,
-    logs: () => lines.join(''),
-    client: (token) => createNimbusClient(url, token),
-    async close() {
-      await app.close();
-      await db.$disconnect();
-      await database.drop();
-      await rm(config.NIMBUS_GIT_ROOT, { recursive: true, force: true });
-      await rm(config.NIMBUS_BUILD_SOURCES, { recursive: true, force: true });
-    },
-  };
 }

@@ -1,4 +1,4 @@
-import type { Db, DbClient } from '@nimbus/db';
+import { LeaderLeaseRepository, type Db, type DbClient } from '@nimbus/db';
 import type { Logger } from '@nimbus/logging';
 
 const LEASE_NAME = 'orchestrator';
@@ -16,7 +16,7 @@ export interface Leadership {
 
 /**
  * Leader election on a Postgres row with a fencing epoch. The leader renews the row; whoever
- * finds it stale takes it and bumps the epoch. Every controller write runs in a transaction that
+ * finds it stale takes it and bumps the epoch. Every reconciler write runs in a transaction that
  * first checks (and share-locks) the row for our holder and epoch, so a leader that was paused
  * and replaced cannot write a single row after its successor started.
  */
@@ -50,12 +50,7 @@ export class LeaderElection {
     if (this.timer) clearTimeout(this.timer);
     this.timer = null;
     if (this.leadership) {
-      await this.prisma.leaderLease
-        .updateMany({
-          where: { name: LEASE_NAME, holder: this.holder },
-          data: { renewedAt: new Date(0) },
-        })
-        .catch(() => undefined);
+      await new LeaderLeaseRepository(this.prisma).release(LEASE_NAME, this.holder).catch(() => undefined);
       this.change(null);
     }
   }
@@ -66,11 +61,8 @@ export class LeaderElection {
     if (!leadership) throw new NotLeaderError();
     return this.prisma.$transaction(
       async (tx) => {
-        const rows = await tx.$queryRaw<{ epoch: bigint }[]>`
-          SELECT epoch FROM "LeaderLease"
-          WHERE name = ${LEASE_NAME} AND holder = ${this.holder} AND epoch = ${leadership.epoch}
-          FOR SHARE`;
-        if (rows.length === 0) throw new NotLeaderError();
+        if (!(await new LeaderLeaseRepository(tx).holds(LEASE_NAME, this.holder, leadership.epoch)))
+          throw new NotLeaderError();
         return work(tx);
       },
       { timeout: 30_000 },
@@ -79,18 +71,12 @@ export class LeaderElection {
 
   private async tryAcquire(): Promise<void> {
     try {
-      const rows = await this.prisma.$queryRaw<{ epoch: bigint }[]>`
-        INSERT INTO "LeaderLease" (name, holder, epoch, "renewedAt")
-        VALUES (${LEASE_NAME}, ${this.holder}, 1, now())
-        ON CONFLICT (name) DO UPDATE SET
-          epoch = "LeaderLease".epoch + CASE WHEN "LeaderLease".holder = EXCLUDED.holder THEN 0 ELSE 1 END,
-          holder = EXCLUDED.holder,
-          "renewedAt" = now()
-        WHERE "LeaderLease".holder = EXCLUDED.holder
-           OR "LeaderLease"."renewedAt" < now() - make_interval(secs => ${this.leaseMs / 1000})
-        RETURNING epoch`;
-      const epoch = rows[0]?.epoch;
-      if (epoch === undefined) this.change(null);
+      const epoch = await new LeaderLeaseRepository(this.prisma).acquire(
+        LEASE_NAME,
+        this.holder,
+        this.leaseMs,
+      );
+      if (epoch === null) this.change(null);
       else if (this.leadership?.epoch !== epoch) this.change({ epoch });
     } catch (error) {
       // Unable to renew means unable to know: stop leading rather than risk two leaders.

@@ -1,6 +1,13 @@
 import type { Db } from '../prisma-client';
-import type { TenantScope } from '../tenant-scope';
-import type { App, RuntimeKind } from '../generated/prisma/client';
+import type { SystemScope, TenantScope } from '../tenant-scope';
+import type { App, Prisma, RuntimeKind } from '../generated/prisma/client';
+
+const APP_OWNERS = { namespace: true, tenant: true } satisfies Prisma.AppInclude;
+const APP_CONTEXT = { ...APP_OWNERS, formations: true } satisfies Prisma.AppInclude;
+/** An app with its namespace and tenant. */
+export type AppWithOwners = Prisma.AppGetPayload<{ include: typeof APP_OWNERS }>;
+/** An app with its namespace, tenant and formations: what the orchestrator reconciles. */
+export type AppWithContext = Prisma.AppGetPayload<{ include: typeof APP_CONTEXT }>;
 
 /** Apps of one tenant, addressed within a namespace. */
 export class AppRepository {
@@ -34,10 +41,53 @@ export class AppRepository {
     return this.db.app.delete({ where: { id_tenantId: { id, tenantId: scope.tenantId } } });
   }
 
-  async bumpConfigVersion(scope: TenantScope, id: string): Promise<void> {
-    await this.db.app.update({
+  setRuntime(scope: TenantScope, id: string, runtime: RuntimeKind): Promise<App> {
+    return this.db.app.update({
+      where: { id_tenantId: { id, tenantId: scope.tenantId } },
+      data: { runtime },
+    });
+  }
+
+  /** The app's config version, read inside the transaction that may have just moved it on. */
+  async configVersion(scope: TenantScope, id: string): Promise<number> {
+    const app = await this.db.app.findUniqueOrThrow({
+      where: { id_tenantId: { id, tenantId: scope.tenantId } },
+      select: { configVersion: true },
+    });
+    return app.configVersion;
+  }
+
+  /** The namespace's other apps: what a relative submodule URL may name. */
+  async listSiblings(scope: TenantScope, id: string): Promise<Pick<App, 'id' | 'name'>[]> {
+    const { namespaceId } = await this.db.app.findUniqueOrThrow({
+      where: { id_tenantId: { id, tenantId: scope.tenantId } },
+      select: { namespaceId: true },
+    });
+    return this.db.app.findMany({
+      where: { tenantId: scope.tenantId, namespaceId, id: { not: id } },
+      select: { id: true, name: true },
+    });
+  }
+
+  /** The app's effective environment moved on; returns its new config version. */
+  async bumpConfigVersion(scope: TenantScope, id: string): Promise<number> {
+    const { configVersion } = await this.db.app.update({
       where: { id_tenantId: { id, tenantId: scope.tenantId } },
       data: { configVersion: { increment: 1 } },
+      select: { configVersion: true },
+    });
+    return configVersion;
+  }
+
+  /** The tenant's apps that have a release, in one namespace or one app when given. */
+  listDeployed(scope: TenantScope, within: { namespaceId?: string; appId?: string } = {}): Promise<App[]> {
+    return this.db.app.findMany({
+      where: {
+        tenantId: scope.tenantId,
+        currentReleaseVersion: { not: null },
+        ...(within.namespaceId ? { namespaceId: within.namespaceId } : {}),
+        ...(within.appId ? { id: within.appId } : {}),
+      },
     });
   }
 
@@ -47,5 +97,25 @@ export class AppRepository {
       where: { tenantId: scope.tenantId },
       data: { configVersion: { increment: 1 } },
     });
+  }
+  /** The control plane's: any tenant's app, with what its reconcile needs. */
+  findForReconcile(_system: SystemScope, id: string): Promise<AppWithContext | null> {
+    return this.db.app.findUnique({ where: { id }, include: APP_CONTEXT });
+  }
+
+  /** The control plane's: any tenant's app, with the names its hostname is made of. */
+  findWithOwners(_system: SystemScope, id: string): Promise<AppWithOwners | null> {
+    return this.db.app.findUnique({ where: { id }, include: APP_OWNERS });
+  }
+
+  /** The control plane's: every app of every tenant, with the names its hostname is made of. */
+  listWithOwners(_system: SystemScope): Promise<AppWithOwners[]> {
+    return this.db.app.findMany({ include: APP_OWNERS });
+  }
+
+  /** The control plane's: the id of every app of every tenant. */
+  async listIds(_system: SystemScope): Promise<string[]> {
+    const apps = await this.db.app.findMany({ select: { id: true } });
+    return apps.map((app) => app.id);
   }
 }

@@ -1,5 +1,5 @@
 import type { DbClient, Db } from '../prisma-client';
-import type { TenantScope } from '../tenant-scope';
+import type { SystemScope, TenantScope } from '../tenant-scope';
 import type { Build } from '../generated/prisma/client';
 
 export interface NewBuild {
@@ -90,7 +90,7 @@ export class BuildRepository {
   }
 
   /** For builders, which act on any tenant's build by its id. */
-  findById(id: string): Promise<Build | null> {
+  findById(_system: SystemScope, id: string): Promise<Build | null> {
     return this.db.build.findUnique({ where: { id } });
   }
 
@@ -98,7 +98,7 @@ export class BuildRepository {
    * Takes a build that is queued, or whose builder's heartbeat is older than `staleBefore`.
    * Returns the build with its new attempt number, or null if another builder holds it or it ended.
    */
-  async claim(id: string, staleBefore: Date): Promise<Build | null> {
+  async claim(system: SystemScope, id: string, staleBefore: Date): Promise<Build | null> {
     const now = new Date();
     const { count } = await this.db.build.updateMany({
       where: {
@@ -107,11 +107,11 @@ export class BuildRepository {
       },
       data: { status: 'building', attempts: { increment: 1 }, heartbeatAt: now, startedAt: now },
     });
-    return count ? this.findById(id) : null;
+    return count ? this.findById(system, id) : null;
   }
 
   /** Renews the holder's claim; false means the build was taken over or ended meanwhile. */
-  async heartbeat(id: string, attempt: number): Promise<boolean> {
+  async heartbeat(_system: SystemScope, id: string, attempt: number): Promise<boolean> {
     const { count } = await this.db.build.updateMany({
       where: { id, status: 'building', attempts: attempt },
       data: { heartbeatAt: new Date() },
@@ -120,7 +120,7 @@ export class BuildRepository {
   }
 
   /** Ends the build for its holder; false if it no longer holds it. */
-  async finish(id: string, attempt: number, result: FinishedBuild): Promise<boolean> {
+  async finish(_system: SystemScope, id: string, attempt: number, result: FinishedBuild): Promise<boolean> {
     const { count } = await this.db.build.updateMany({
       where: { id, status: 'building', attempts: attempt },
       data: { ...result, finishedAt: new Date(), heartbeatAt: null },
@@ -129,7 +129,7 @@ export class BuildRepository {
   }
 
   /** Fails a build nobody can finish (its builder died too often), whoever last held it. */
-  async abandon(id: string, reason: string): Promise<boolean> {
+  async abandon(_system: SystemScope, id: string, reason: string): Promise<boolean> {
     const { count } = await this.db.build.updateMany({
       where: { id, status: ACTIVE },
       data: { status: 'failed', failureReason: reason, finishedAt: new Date(), heartbeatAt: null },
@@ -141,7 +141,7 @@ export class BuildRepository {
    * Builds that should be running but that no builder is known to hold: queued before
    * `queuedBefore` (their wake-up may have been lost with Redis) or building with a stale heartbeat.
    */
-  stranded(staleBefore: Date, queuedBefore: Date): Promise<Build[]> {
+  stranded(_system: SystemScope, staleBefore: Date, queuedBefore: Date): Promise<Build[]> {
     return this.db.build.findMany({
       where: {
         OR: [

@@ -35,6 +35,15 @@ export class NamespaceRepository {
     return this.db.namespace.delete({ where: { id_tenantId: { id, tenantId: scope.tenantId } } });
   }
 
+  /** The namespace's config version, read inside the transaction that may have just moved it on. */
+  async configVersion(scope: TenantScope, id: string): Promise<number> {
+    const namespace = await this.db.namespace.findUniqueOrThrow({
+      where: { id_tenantId: { id, tenantId: scope.tenantId } },
+      select: { configVersion: true },
+    });
+    return namespace.configVersion;
+  }
+
   countApps(scope: TenantScope, id: string): Promise<number> {
     return this.db.app.count({ where: { tenantId: scope.tenantId, namespaceId: id } });
   }

@@ -14,27 +14,10 @@ export interface NewRelease {
   postdeploy?: string | null;
 }
 
-/** What of a release comes with its image: a release of the same image (config change, rollback) keeps it. */
-export type ReleaseImageFields = Pick<
-  NewRelease,
-  'imageDigest' | 'processTypes' | 'formation' | 'postdeploy'
->;
-
 /**
- * The image fields of `release`, for a new release of the same image: with app.json's formation
- * and postdeploy, so that a config change or a rollback landing before the first deploy completes
- * does not lose them.
+ * Releases of one tenant's apps. Written once, never updated; appended only by @nimbus/releases,
+ * the one owner of cutting, deploying and rolling back.
  */
-export function imageFieldsOf(release: Release): ReleaseImageFields {
-  return {
-    imageDigest: release.imageDigest,
-    processTypes: release.processTypes as Prisma.InputJsonObject,
-    ...(release.formation ? { formation: release.formation as Prisma.InputJsonObject } : {}),
-    ...(release.postdeploy ? { postdeploy: release.postdeploy } : {}),
-  };
-}
-
-/** Releases of one tenant's apps. Written once, never updated. */
 export class ReleaseRepository {
   constructor(private readonly db: Db) {}
 

@@ -1,0 +1,40 @@
+import { ConfigError } from '@nimbus/config';
+import { loadRouterConfig } from './router.config';
+
+describe(loadRouterConfig.name, () => {
+  it('should default to least-connections on 127.0.0.1:8000 with the admin port beside it', () => {
+    expect(loadRouterConfig({ REDIS_URL: 'redis://127.0.0.1:6379' })).toMatchObject({
+      NIMBUS_ROUTER_PORT: 8000,
+      NIMBUS_ROUTER_ADMIN_PORT: 8001,
+      HOST: '127.0.0.1',
+      NIMBUS_DOMAIN: 'localhost',
+      NIMBUS_REDIS_PREFIX: 'nimbus:',
+      NIMBUS_ROUTER_BALANCE: 'least-connections',
+      NIMBUS_ACCESS_LOG: true,
+      NIMBUS_ROUTER_WORKERS: 1,
+      NIMBUS_ROUTER_CONNECT_TIMEOUT: 5_000,
+    });
+  });
+
+  it('should name every bad variable', () => {
+    try {
+      loadRouterConfig({
+        NIMBUS_ROUTER_BALANCE: 'random',
+        NIMBUS_ACCESS_LOG: 'no',
+        NIMBUS_ROUTER_WORKERS: '0',
+      });
+      throw new Error('expected a ConfigError');
+    } catch (error) {
+      expect(error).toBeInstanceOf(ConfigError);
+      const problems = (error as ConfigError).problems.join('\n');
+      for (const name of [
+        'REDIS_URL',
+        'NIMBUS_ROUTER_BALANCE',
+        'NIMBUS_ACCESS_LOG',
+        'NIMBUS_ROUTER_WORKERS',
+      ]) {
+        expect(problems).toContain(`${name}:`);
+      }
+    }
+  });
+});

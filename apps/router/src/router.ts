@@ -1,0 +1,110 @@
+import cluster from 'node:cluster';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { AggregatorRegistry } from 'prom-client';
+import { Agent } from 'undici';
+import type { Logger } from '@nimbus/logging';
+import { startHealthServer, type HealthServer } from '@nimbus/service';
+import { RouterMetrics } from './metrics/router.metrics';
+import { ProxyHandler } from './proxy/proxy.handler';
+import type { RouterConfig } from './router.config';
+import { Balancer } from './routing/balancer';
+import { EndpointTable } from './routing/endpoint-table';
+import { answerReadinessQueries } from './workers/router-workers';
+
+/**
+ * How long start-up waits for the first table load before serving anyway (503 `router/not-ready`
+ * until it arrives), so a router started while Redis is down still comes up and says why.
+ */
+const FIRST_LOAD_WAIT_MS = 5_000;
+
+export interface RunningRouter {
+  /** Where app traffic goes, e.g. http://127.0.0.1:8000 (send the app's Host header). */
+  url: string;
+  /** /healthz, /readyz and /metrics; undefined in a cluster worker (the supervisor serves them). */
+  adminUrl: string | undefined;
+  /** Stops accepting, lets requests in flight finish (up to the drain timeout), then closes all. */
+  close(): Promise<void>;
+}
+
+/** Starts one router process: the endpoint table, the proxy and, unless a worker, the admin port. */
+export async function startRouter(config: RouterConfig, logger: Logger): Promise<RunningRouter> {
+  const table = new EndpointTable({
+    redisUrl: config.REDIS_URL,
+    prefix: config.NIMBUS_REDIS_PREFIX,
+    logger,
+  });
+  const metrics = new RouterMetrics({
+    routeCount: () => table.size,
+    // Read at scrape time only, when the handler below exists.
+    inFlightByHost: (): Iterable<readonly [string, number]> => handler.inFlight(),
+  });
+  // A keep-alive pool per instance. Idle connections close before the app would close them
+  // (undici follows the app's Keep-Alive hint, 4 s otherwise), which keeps stale-socket resets rare.
+  const dispatcher = new Agent({
+    connections: config.NIMBUS_ROUTER_UPSTREAM_MAX_SOCKETS,
+    connect: { timeout: config.NIMBUS_ROUTER_CONNECT_TIMEOUT },
+    headersTimeout: config.NIMBUS_ROUTER_UPSTREAM_TIMEOUT,
+    bodyTimeout: config.NIMBUS_ROUTER_UPSTREAM_TIMEOUT,
+  });
+  const handler: ProxyHandler = new ProxyHandler({
+    table,
+    balancer: new Balancer(config.NIMBUS_ROUTER_BALANCE),
+    metrics,
+    logger,
+    dispatcher,
+    domain: config.NIMBUS_DOMAIN,
+    accessLog: config.NIMBUS_ACCESS_LOG,
+  });
+
+  await table.start(FIRST_LOAD_WAIT_MS);
+  const server = createServer(handler.handleRequest);
+  server.on('upgrade', handler.handleUpgrade);
+  // A malformed request gets a plain 400 rather than a silently dropped connection.
+  server.on('clientError', (error: NodeJS.ErrnoException, socket) => {
+    if (socket.writable && error.code !== 'ECONNRESET')
+      socket.end('HTTP/1.1 400 Bad Request\r\nconnection: close\r\n\r\n');
+    else socket.destroy();
+  });
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(config.NIMBUS_ROUTER_PORT, config.HOST, resolve);
+  });
+  const url = `http://${config.HOST}:${(server.address() as AddressInfo).port}`;
+
+  let admin: HealthServer | undefined;
+  if (cluster.isWorker) {
+    // The supervisor serves the admin port and asks each worker for its metrics and readiness.
+    AggregatorRegistry.setRegistries([metrics.registry]);
+    answerReadinessQueries(() => table.check());
+  } else {
+    admin = await startHealthServer({
+      port: config.NIMBUS_ROUTER_ADMIN_PORT,
+      host: config.HOST,
+      checks: { endpoints: () => table.check() },
+      registry: metrics.registry,
+    });
+  }
+  logger.info({ url, adminUrl: admin?.url, domain: config.NIMBUS_DOMAIN }, 'router listening');
+
+  let closing: Promise<void> | undefined;
+  const close = async (): Promise<void> => {
+    server.close();
+    const drained = await Promise.race([
+      handler.drain().then(() => true),
+      sleep(config.NIMBUS_ROUTER_DRAIN_TIMEOUT, false, { ref: false }),
+    ]);
+    if (!drained) logger.warn('router: drain timeout, closing connections with requests in flight');
+    server.closeAllConnections();
+    handler.closeWebSockets();
+    await dispatcher.destroy();
+    await Promise.all([admin?.close(), table.close()]);
+    logger.info('router stopped');
+  };
+  return {
+    url,
+    adminUrl: admin?.url,
+    close: () => (closing ??= close()),
+  };
+}

@@ -1,0 +1,17 @@
+import type { Db } from '../prisma-client';
+import type { SystemScope } from '../tenant-scope';
+import type { Node } from '../generated/prisma/client';
+
+/** The machines agents run instances on: the platform's, in no tenant. */
+export class NodeRepository {
+  constructor(private readonly db: Db) {}
+
+  list(_system: SystemScope): Promise<Node[]> {
+    return this.db.node.findMany();
+  }
+
+  /** Records what the node lifecycle reconciler observed of the node's lease. */
+  async setReady(_system: SystemScope, id: string, ready: boolean): Promise<void> {
+    await this.db.node.update({ where: { id }, data: { ready } });
+  }
+}
