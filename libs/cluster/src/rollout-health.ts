@@ -1,14 +1,10 @@
-/** What the rollout's judgement needs to know of an instance of the release it rolls out. */
-export interface RolloutInstance {
-  processType: string;
-  phase: string;
-  ready: boolean;
-  restarts: number;
-  exitCode: number | null;
-  reason: string | null;
-  message: string | null;
-  lastFailure: string | null;
-}
+import type { InstanceStatus } from './agent-protocol';
+
+/** What the rollout's judgement needs to know of an instance of the release it rolls out: its last status. */
+export type RolloutInstance = Pick<
+  InstanceStatus,
+  'ready' | 'restarts' | 'exitCode' | 'reason' | 'message' | 'lastFailure'
+> & { processType: string; phase: string };
 
 /**
  * Why an instance ends that only the app can mend: it exited, ran out of memory, or failed its

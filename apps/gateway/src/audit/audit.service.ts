@@ -1,9 +1,8 @@
 import { Injectable } from '@nestjs/common';
-import { AuditRepository, type AuditRecord } from '@nimbus/db';
+import { AuditRepository } from '@nimbus/db';
 import { PrismaService } from '../infra/prisma.service';
 import { UsersService } from '../users/users.service';
 import type { TenantAccess } from '../auth/principal';
-import { auditEntry } from './audit-entry';
 
 @Injectable()
 export class AuditService {
@@ -11,11 +10,6 @@ export class AuditService {
     private readonly prisma: PrismaService,
     private readonly users: UsersService,
   ) {}
-
-  /** See {@link auditEntry}; for services that already hold this one. */
-  entry(...args: Parameters<typeof auditEntry>): AuditRecord {
-    return auditEntry(...args);
-  }
 
   async list(access: TenantAccess, limit: number, before?: string) {
     const entries = await new AuditRepository(this.prisma.client).list(access.scope, {

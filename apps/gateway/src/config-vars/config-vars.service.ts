@@ -15,7 +15,7 @@ import { conflict, forbidden } from '../common/problem';
 import { requireNamespace } from '../common/access-targets';
 import { KeyringService, type TenantKey } from '../infra/keyring.service';
 import { PrismaService } from '../infra/prisma.service';
-import { AuditService } from '../audit/audit.service';
+import { auditEntry } from '../audit/audit-entry';
 import { describeChange } from './describe-change';
 import { ReleasesService, type ConfigReach } from '../releases/releases.service';
 import type { Principal, TenantAccess } from '../auth/principal';
@@ -33,7 +33,6 @@ export class ConfigVarsService {
   constructor(
     private readonly prisma: PrismaService,
     private readonly keyring: KeyringService,
-    private readonly audit: AuditService,
     private readonly releases: ReleasesService,
   ) {}
 
@@ -119,7 +118,7 @@ export class ConfigVarsService {
         }
         await new AuditRepository(tx).record(
           access.scope,
-          this.audit.entry(
+          auditEntry(
             principal,
             requestId,
             kind === 'var' ? 'config.update' : 'secrets.update',

@@ -1,11 +1,10 @@
 import { Module } from '@nestjs/common';
-import { AuditModule } from '../audit/audit.module';
 import { UsersModule } from '../users/users.module';
 import { ReleasesController } from './releases.controller';
 import { ReleasesService } from './releases.service';
 
 @Module({
-  imports: [AuditModule, UsersModule],
+  imports: [UsersModule],
   controllers: [ReleasesController],
   providers: [ReleasesService],
   exports: [ReleasesService],

@@ -12,7 +12,7 @@ import { notFound } from '../common/problem';
 import { requireNamespace } from '../common/access-targets';
 import { KeyringService } from '../infra/keyring.service';
 import { PrismaService } from '../infra/prisma.service';
-import { AuditService } from '../audit/audit.service';
+import { auditEntry } from '../audit/audit-entry';
 import { UsersService } from '../users/users.service';
 import { ClusterEventsService } from '../infra/cluster-events.service';
 import type { Principal, TenantAccess } from '../auth/principal';
@@ -30,7 +30,6 @@ export class ReleasesService {
   constructor(
     private readonly prisma: PrismaService,
     keyring: KeyringService,
-    private readonly audit: AuditService,
     private readonly users: UsersService,
     private readonly cluster: ClusterEventsService,
   ) {
@@ -91,7 +90,7 @@ export class ReleasesService {
         );
         await new AuditRepository(tx).record(
           access.scope,
-          this.audit.entry(
+          auditEntry(
             principal,
             requestId,
             'release.rollback',
