@@ -20,6 +20,7 @@ const UPSTREAM = fileURLToPath(new URL('./upstream.mjs', import.meta.url));
 const require = createRequire(import.meta.url);
 const AUTOCANNON = require.resolve('autocannon/autocannon.js');
 const { Redis } = require('ioredis');
+const { encodeAppEndpoints, endpointsKey } = require('@nimbus/cluster');
 
 const HOST = '127.0.0.1';
 const APP_HOST = 'bench.default.bench.localhost';
@@ -269,7 +270,8 @@ async function seedTable(upstreamPort) {
   await redis.connect();
   try {
     const endpoints = [{ instanceId: 'bench-1', host: HOST, port: upstreamPort }];
-    await redis.hset(`${redisPrefix}endpoints`, APP_HOST, JSON.stringify(endpoints));
+    const entry = encodeAppEndpoints({ appId: 'bench-app', activatable: false, endpoints });
+    await redis.hset(endpointsKey(redisPrefix), APP_HOST, entry);
   } finally {
     redis.disconnect();
   }

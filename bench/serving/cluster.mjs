@@ -99,8 +99,8 @@ export class ServingPlatform extends Platform {
     });
   }
 
-  /** With its defaults (resync 5 s, drain delay 2 s), as `npm run platform` runs it. */
-  async startOrchestrator() {
+  /** With its defaults (resync 5 s, drain delay 2 s), as `npm run platform` runs it, or `env`'s. */
+  async startOrchestrator(env = {}) {
     const port = await freePort(HOST);
     const url = `http://${HOST}:${port}`;
     await this.start('orchestrator', MAIN.orchestrator, `${url}/readyz`, {
@@ -110,6 +110,7 @@ export class ServingPlatform extends Platform {
       NIMBUS_REDIS_PREFIX: this.redisPrefix,
       NIMBUS_MASTER_KEY: this.shared.NIMBUS_MASTER_KEY,
       NIMBUS_ORCHESTRATOR_ID: 'bench-orchestrator',
+      ...env,
     });
     // Ready is not leading: nothing is placed until it holds the lease.
     const deadline = Date.now() + 30_000;

@@ -9,7 +9,7 @@ import { timedGitPush } from '../build/push.mjs';
 
 const require = createRequire(import.meta.url);
 const { Redis } = require('ioredis');
-const { decodeEndpoints, endpointsKey, readWake, wakeSubscriptions } = require('@nimbus/cluster');
+const { endpointsKey, readWake, wakeSubscriptions } = require('@nimbus/cluster');
 
 const POLL_MS = 20;
 /** After the new version first answers, probing goes on until the old one has been silent this long… */
@@ -27,6 +27,11 @@ export const PHASES = {
   report: 'ready → git push exits (gateway launch poll, end of hook, ref update)',
   serve: 'push exit → router answers the new version',
 };
+
+/** The instances a host's entry (libs/cluster's `AppEndpoints`, as JSON) lists; none when removed. */
+function instanceIdsOf(text) {
+  return text ? JSON.parse(text).endpoints.map((endpoint) => endpoint.instanceId) : [];
+}
 
 /** Each change of the routers' endpoint table, with the moment it was announced. */
 export class EndpointWatch {
@@ -46,7 +51,7 @@ export class EndpointWatch {
       const { host } = wake;
       const at = Date.now();
       void this.commands.hget(this.key, host).then(
-        (text) => this.changes.push({ at, host, ids: decodeEndpoints(text).map((e) => e.instanceId) }),
+        (text) => this.changes.push({ at, host, ids: instanceIdsOf(text) }),
         () => undefined,
       );
     });

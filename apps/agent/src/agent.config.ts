@@ -9,6 +9,7 @@ import {
   portFromEnv,
   urlFromEnv,
 } from '@nimbus/config';
+import { MAX_REPORTED_IMAGES } from '@nimbus/cluster';
 
 const portRange = (fallback: string) =>
   z
@@ -83,6 +84,11 @@ export const agentConfigSchema = z.object({
   /** The agent's own files: its credential, instances' handles and logs, unpacked images. */
   NIMBUS_AGENT_STATE_DIR: pathFromEnv('.nimbus/agent'),
   NIMBUS_IMAGE_LAYOUT: pathFromEnv('.nimbus/images'),
+  /**
+   * How many unpacked images the node keeps, most recently used first, besides those its instances
+   * use: an app scaled to zero starts again without a pull while its image is among them.
+   */
+  NIMBUS_AGENT_IMAGE_CACHE: z.coerce.number().int().min(0).max(MAX_REPORTED_IMAGES).default(20),
   NIMBUS_REGISTRY_URL: urlFromEnv('http:', 'https:').optional(),
   NIMBUS_REGISTRY_USERNAME: z.string().optional(),
   NIMBUS_REGISTRY_PASSWORD: z.string().optional(),

@@ -8,6 +8,7 @@ import { loadAgentConfig, type AgentConfig } from './agent.config';
 import { ControlPlane } from './control/control-plane';
 import { ImageCache, type ImageSource } from './images/image-cache';
 import { shipLogs } from './logs/log-shipping';
+import { InstanceMetricsReporter } from './metrics/metrics-reporter';
 import { NodeAgent } from './node-agent';
 import { OciRuntime } from './runtimes/oci-runtime';
 import { ProcessRuntime } from './runtimes/process-runtime';
@@ -73,6 +74,7 @@ async function main(): Promise<void> {
     cacheDir: join(config.NIMBUS_AGENT_STATE_DIR, 'images'),
     source: imageSource(config),
     ...(user ? { owner: user } : {}),
+    keep: config.NIMBUS_AGENT_IMAGE_CACHE,
   });
   const controlPlane = new ControlPlane(config.NIMBUS_API_URL);
   const agent = new NodeAgent({
@@ -88,6 +90,7 @@ async function main(): Promise<void> {
     stateDir: config.NIMBUS_AGENT_STATE_DIR,
     runtimes,
     pullImage: (repository, digest) => images.ensure(repository, digest),
+    images,
     followLogs: (handle) => shipLogs(controlPlane, handle, logger),
     ports: new PortAllocator(config.NIMBUS_AGENT_PORT_RANGE),
     livenessPeriodMs: config.NIMBUS_LIVENESS_PERIOD,
@@ -95,6 +98,14 @@ async function main(): Promise<void> {
     logger,
   });
   const node = await agent.start();
+  const metrics = new InstanceMetricsReporter({
+    instances: () => agent.running(),
+    runtimes,
+    send: (batch) => controlPlane.shipMetrics(batch),
+    registry,
+    logger,
+  });
+  metrics.start();
   const health = await startHealthServer({
     port: config.PORT,
     host: config.HOST,
@@ -109,6 +120,7 @@ async function main(): Promise<void> {
       { signal, stopInstances },
       stopInstances ? 'agent stopping with its instances' : 'agent stopping; its instances keep running',
     );
+    await metrics.stop();
     await agent.stop({ stopInstances });
     await health.close();
   });

@@ -1,8 +1,11 @@
 import { chmod, mkdir, readFile, readdir, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { Assignment, InstanceStatus, NodeRegistration } from '@nimbus/cluster';
+import { MAX_REPORTED_IMAGES, type Assignment, type NodeRegistration } from '@nimbus/cluster';
 import type { Logger } from '@nimbus/logging';
 import { ControlPlane, ControlPlaneError } from './control/control-plane';
+import { StatusSender } from './control/status-sender';
+import type { ImageCache } from './images/image-cache';
+import type { RunningInstance } from './metrics/running-instance';
 import type { Runtime, RuntimeHandle, UnpackedImage } from './runtimes/runtime';
 import { InstanceSupervisor } from './supervisor/instance-supervisor';
 import type { SavedInstance, SupervisorDeps } from './supervisor/supervisor-deps';
@@ -15,6 +18,8 @@ export interface NodeAgentOptions {
   stateDir: string;
   runtimes: Map<string, Runtime>;
   pullImage(repository: string, digest: string): Promise<UnpackedImage>;
+  /** The node's unpacked images: named in every lease renewal, and evicted beyond the cache's size. */
+  images?: Pick<ImageCache, 'cached' | 'evict'>;
   /** Ships an instance's output as it comes; the returned function ships the rest and stops. */
   followLogs(handle: RuntimeHandle): () => Promise<void>;
   ports: PortAllocator;
@@ -33,7 +38,7 @@ interface Credential {
 const STOP_ON_EXIT_GRACE_MS = 10_000;
 /** Between reconnects of the assignment watch. */
 const RECONNECT_MS = 1000;
-/** How often changed statuses are sent. */
+/** How often statuses that could not be sent are tried again. */
 const FLUSH_MS = 200;
 
 /**
@@ -44,15 +49,22 @@ const FLUSH_MS = 200;
  */
 export class NodeAgent {
   private readonly supervisors = new Map<string, InstanceSupervisor>();
-  private readonly statuses = new Map<string, InstanceStatus>();
+  private readonly statuses: StatusSender;
   private leaseMs = 10_000;
   private stopped = false;
   private readonly abort = new AbortController();
   private timers: NodeJS.Timeout[] = [];
   private syncing: Promise<void> | null = null;
   private adoptable = new Map<string, SavedInstance>();
+  /** Set once every instance found on the node is claimed or stopped: only then is an image known unused. */
+  private listed = false;
+  private evicting: Promise<void> | null = null;
+  /** The image each supervisor runs its instance from: the cache keeps it while the supervisor lives. */
+  private readonly imageOf = new WeakMap<InstanceSupervisor, string>();
 
-  constructor(private readonly options: NodeAgentOptions) {}
+  constructor(private readonly options: NodeAgentOptions) {
+    this.statuses = new StatusSender(options.controlPlane);
+  }
 
   private get instancesDir(): string {
     return join(this.options.stateDir, 'instances');
@@ -67,7 +79,7 @@ export class NodeAgent {
     this.adoptable = await this.loadSaved();
     await this.renewLease();
     this.timers.push(setInterval(() => void this.renewLease(), Math.max(500, this.leaseMs / 4)));
-    this.timers.push(setInterval(() => void this.flush(), FLUSH_MS));
+    this.timers.push(setInterval(() => void this.statuses.flush(), FLUSH_MS));
     this.syncing = this.sync();
     return credential;
   }
@@ -81,13 +93,14 @@ export class NodeAgent {
       const supervisors = [...this.supervisors.values()];
       for (const supervisor of supervisors) supervisor.stop(STOP_ON_EXIT_GRACE_MS);
       await Promise.all(supervisors.map((supervisor) => supervisor.done));
-      await this.flush();
+      await this.statuses.flush();
     }
     this.stopped = true;
     this.abort.abort();
     for (const timer of this.timers) clearInterval(timer);
     await this.syncing;
-    await this.flush();
+    await this.evicting;
+    await this.statuses.flush();
   }
 
   private async credential(): Promise<Credential> {
@@ -120,7 +133,11 @@ export class NodeAgent {
 
   private async renewLease(): Promise<void> {
     try {
-      ({ leaseDurationMs: this.leaseMs } = await this.options.controlPlane.renewLease());
+      const cachedImages = (await this.options.images?.cached())?.slice(0, MAX_REPORTED_IMAGES);
+      ({ leaseDurationMs: this.leaseMs } = await this.options.controlPlane.renewLease(
+        cachedImages ? { cachedImages } : undefined,
+      ));
+      this.evicting ??= this.evictImages().finally(() => (this.evicting = null));
     } catch (error) {
       // A node removed or re-registered elsewhere: register again, under the same name.
       if (error instanceof ControlPlaneError && error.status === 401 && this.options.joinToken) {
@@ -133,6 +150,18 @@ export class NodeAgent {
     }
   }
 
+  /** Makes room in the image cache, sparing the images of every instance this agent supervises. */
+  private async evictImages(): Promise<void> {
+    const { images, logger } = this.options;
+    if (!images || !this.listed || this.stopped) return;
+    const inUse = [...this.supervisors.values()].flatMap((supervisor) => this.imageOf.get(supervisor) ?? []);
+    const evicted = await images.evict(inUse).catch((error: unknown) => {
+      logger.warn({ err: error }, 'could not evict images');
+      return [];
+    });
+    if (evicted.length) logger.info({ images: evicted }, 'evicted the least recently used images');
+  }
+
   /** List, converge, watch; again from a fresh list after any break. */
   private async sync(): Promise<void> {
     while (!this.stopped) {
@@ -140,6 +169,7 @@ export class NodeAgent {
         const list = await this.options.controlPlane.list();
         this.converge(list.items);
         await this.collectOrphans(new Set(list.items.map((item) => item.instanceId)));
+        this.listed = true;
         for await (const event of this.options.controlPlane.watch(list.resourceVersion, this.abort.signal)) {
           if (event.type === 'REMOVED') this.remove(event.instanceId);
           else this.apply(event.assignment);
@@ -169,7 +199,7 @@ export class NodeAgent {
     if (adopted) this.options.ports.reserve(adopted.port);
     // Nothing to start for an instance already told to stop that this agent never ran.
     if (assignment.desiredState === 'stopped' && !adopted) {
-      this.report(assignment.instanceId, {
+      this.statuses.report(assignment.instanceId, {
         phase: 'exited',
         ready: false,
         restarts: 0,
@@ -184,10 +214,16 @@ export class NodeAgent {
     }
     const supervisor = new InstanceSupervisor(assignment, this.supervisorDeps(), adopted);
     this.supervisors.set(assignment.instanceId, supervisor);
+    this.imageOf.set(supervisor, assignment.release.imageDigest);
     void supervisor.done.then(() => {
       if (this.supervisors.get(assignment.instanceId) === supervisor)
         this.supervisors.delete(assignment.instanceId);
     });
+  }
+
+  /** The instances whose process runs now, for the node's metrics. */
+  running(): RunningInstance[] {
+    return [...this.supervisors.values()].flatMap((supervisor) => supervisor.running ?? []);
   }
 
   /** An assignment gone from the control plane (its app deleted, say): stop what runs for it. */
@@ -220,7 +256,7 @@ export class NodeAgent {
       releasePort: (port) => this.options.ports.release(port),
       instanceDir: (id) => join(this.instancesDir, id),
       save: (id, record) => this.save(id, record),
-      report: (id, status) => this.report(id, status),
+      report: (id, status) => this.statuses.report(id, status),
       followLogs: (handle) => this.options.followLogs(handle),
       livenessPeriodMs: this.options.livenessPeriodMs,
       livenessFailures: this.options.livenessFailures,
@@ -245,24 +281,5 @@ export class NodeAgent {
     const file = join(this.instancesDir, `${instanceId}.json`);
     if (record) await writeFile(file, JSON.stringify(record), { mode: 0o600 });
     else await rm(file, { force: true });
-  }
-
-  private report(instanceId: string, status: InstanceStatus): void {
-    this.statuses.set(instanceId, { ...status });
-  }
-
-  /** Sends the latest status of each instance that changed. */
-  private async flush(): Promise<void> {
-    const statuses = [...this.statuses];
-    this.statuses.clear();
-    for (const [id, status] of statuses) {
-      try {
-        await this.options.controlPlane.reportStatus(id, status);
-      } catch (error) {
-        // Gone from the control plane: nothing to tell. Otherwise try again next time, unless newer news came.
-        if (!(error instanceof ControlPlaneError && error.status === 404) && !this.statuses.has(id))
-          this.statuses.set(id, status);
-      }
-    }
   }
 }

@@ -289,6 +289,77 @@ describe(ImageCache.name, () => {
     expect((await cache.ensure(TEST_REPOSITORY, digest)).digest).toBe(digest);
   });
 
+  describe('eviction', () => {
+    const pause = () => new Promise((resolve) => setTimeout(resolve, 5));
+    /** `count` images of their own, as different apps' releases would be. */
+    const images = (count: number) =>
+      Promise.all(
+        Array.from({ length: count }, async (_, i) =>
+          pushRawImage(layouts, [await rawLayer([{ name: `app/${i}-${Math.random()}.txt`, content: 'x' }])]),
+        ),
+      );
+    /** Asks for each image in turn, as instances starting one after another would. */
+    const use = async (cache: ImageCache, ...digests: string[]) => {
+      for (const image of digests) {
+        await cache.ensure(TEST_REPOSITORY, image);
+        await pause();
+      }
+    };
+    const hexes = (...digests: string[]) => digests.map((image) => image.slice('sha256:'.length)).sort();
+
+    it('should keep the most recently used images and those in use, and evict the rest', async () => {
+      const [a, b, c, d] = (await images(4)) as [string, string, string, string];
+      const cacheDir = newCacheDir();
+      const store = new LayoutImageStore(join(layouts, TEST_REPOSITORY));
+      const reads = jest.spyOn(store, 'readManifest');
+      const cache = new ImageCache({ cacheDir, source: { kind: 'custom', storeFor: () => store }, keep: 2 });
+      await use(cache, a, b, c, d, a);
+      expect(await cache.cached()).toEqual([a, d, c, b]);
+
+      expect(await cache.evict([b])).toEqual([c]);
+
+      expect(await cache.cached()).toEqual([a, d, b]);
+      expect((await readdir(cacheDir)).sort()).toEqual(hexes(a, b, d));
+      expect(await cache.evict([b])).toEqual([]);
+      reads.mockClear();
+      await use(cache, a, d, b);
+      expect(reads).not.toHaveBeenCalled();
+      await use(cache, c);
+      expect(reads).toHaveBeenCalledTimes(1);
+    });
+
+    it('should know which images were used last after the agent restarts', async () => {
+      const [a, b, c] = (await images(3)) as [string, string, string];
+      const cacheDir = newCacheDir();
+      // a unpacked first, then used again last: only its use, not its unpacking, makes it recent.
+      await use(layoutCache(cacheDir), a, b, c, a);
+
+      const restarted = new ImageCache({ cacheDir, source: { kind: 'layout', root: layouts }, keep: 1 });
+      for (let attempt = 0; attempt < 50 && (await restarted.cached())[0] !== a; attempt++) await pause();
+
+      expect(await restarted.cached()).toEqual([a, c, b]);
+      expect(await restarted.evict([])).toEqual([c, b]);
+      expect(await readdir(cacheDir)).toEqual(hexes(a));
+    });
+
+    it('should spare an image asked for as it evicts', async () => {
+      const [a, b] = (await images(2)) as [string, string];
+      const cache = new ImageCache({
+        cacheDir: newCacheDir(),
+        source: { kind: 'layout', root: layouts },
+        keep: 0,
+      });
+      await use(cache, a, b);
+
+      const starting = cache.ensure(TEST_REPOSITORY, a);
+      const evicted = await cache.evict([]);
+
+      expect(evicted).toEqual([b]);
+      expect((await stat((await starting).rootfs)).isDirectory()).toBe(true);
+      expect(await cache.cached()).toEqual([a]);
+    });
+  });
+
   it('should refuse digests and repositories that are not well-formed', async () => {
     await expect(layoutCache().ensure(TEST_REPOSITORY, 'latest')).rejects.toThrow(/digest/);
     await expect(layoutCache().ensure('../escape', digest)).rejects.toThrow(/repository/);

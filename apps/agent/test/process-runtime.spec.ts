@@ -1,4 +1,4 @@
-import { chmod, mkdir } from 'node:fs/promises';
+import { chmod, mkdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { cgroupSupport } from '@nimbus/sandbox';
 import { ImageCache } from '../src/images/image-cache';
@@ -39,6 +39,40 @@ describe(ProcessRuntime.name, () => {
   };
 
   runtimeContract(fixture);
+
+  describe('startup CPU boost', () => {
+    const boosted = {
+      ...fixture,
+      runtime: () => new ProcessRuntime({ hostPath: HOST_PATH, startupBoostMs: 300 }),
+    };
+    const instances = new Instances(boosted);
+    afterEach(() => instances.cleanup());
+
+    it('should boot on a whole CPU, then hold the instance to its request', async () => {
+      const { handle } = await instances.start(
+        'node server.js',
+        {},
+        {
+          resources: { cpuMillis: 250, memoryMb: 256 },
+        },
+      );
+      const { cgroup } = JSON.parse(await readFile(join(handle.dir, 'process.json'), 'utf8')) as {
+        cgroup: { unified?: string; cpu?: string } | null;
+      };
+      const quotaFile = cgroup?.unified
+        ? join(cgroup.unified, 'cpu.max')
+        : cgroup?.cpu && join(cgroup.cpu, 'cpu.cfs_quota_us');
+      const quota = async () =>
+        quotaFile ? (await readFile(quotaFile, 'utf8').catch(() => '')).split(' ')[0]?.trim() : '';
+      // Without a CPU controller of its own here the instance's CPU is unlimited: nothing to boost.
+      if (!(await quota())) return;
+
+      expect(await quota()).toBe('100000');
+      await new Promise((resolve) => setTimeout(resolve, 400));
+      expect(await boosted.runtime().state(handle)).toEqual({ running: true });
+      expect(await quota()).toBe('25000');
+    });
+  });
 
   describe('image paths', () => {
     const instances = new Instances(fixture);

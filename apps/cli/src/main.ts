@@ -1,15 +1,18 @@
 import { Command, CommanderError } from 'commander';
 import { registerAppCommands } from './commands/apps';
 import { registerAuthCommands } from './commands/auth';
+import { registerAutoscaleCommands } from './commands/autoscale';
 import { registerBuildCommands } from './commands/builds';
 import { registerConfigCommands } from './commands/config';
 import { registerLogCommands } from './commands/logs';
 import { registerNamespaceCommands } from './commands/namespaces';
+import { registerMetricsCommands } from './commands/metrics';
 import { registerNodeCommands } from './commands/nodes';
 import { registerProcessCommands } from './commands/processes';
 import { registerReleaseCommands } from './commands/releases';
 import { registerTenantCommands } from './commands/tenants';
 import { registerTokenCommands } from './commands/tokens';
+import { registerUsageCommands } from './commands/usage';
 import { ConfigStore } from './config-store';
 import { CliContext } from './context';
 import { CliError, errorLine, ExitStatus } from './errors';
@@ -30,9 +33,12 @@ export function buildProgram(context: CliContext): Command {
   registerBuildCommands(program, context);
   registerReleaseCommands(program, context);
   registerProcessCommands(program, context);
+  registerMetricsCommands(program, context);
+  registerAutoscaleCommands(program, context);
   registerLogCommands(program, context);
   registerNodeCommands(program, context);
   registerTokenCommands(program, context);
+  registerUsageCommands(program, context);
   return program;
 }
 

@@ -18,11 +18,15 @@ import { InfraModule } from './infra/infra.module';
 import { ProblemFilter } from './infra/problem.filter';
 import { RateLimitGuard } from './infra/rate-limit.guard';
 import { NamespacesModule } from './namespaces/namespaces.module';
+import { AgentMetricsModule } from './metrics/agent-metrics.module';
+import { MetricsModule } from './metrics/metrics.module';
 import { NodesModule } from './nodes/nodes.module';
 import { ProcessesModule } from './processes/processes.module';
+import { AutoscaleModule } from './autoscale/autoscale.module';
 import { ReleasesModule } from './releases/releases.module';
 import { TenantsModule } from './tenants/tenants.module';
 import { TokensModule } from './tokens/tokens.module';
+import { UsageModule } from './usage/usage.module';
 import { UsersModule } from './users/users.module';
 
 @Module({})
@@ -49,7 +53,11 @@ export class AppModule {
         BuildsModule,
         AgentsModule,
         ProcessesModule,
+        AutoscaleModule,
         NodesModule,
+        MetricsModule,
+        AgentMetricsModule,
+        UsageModule,
       ],
       providers: [
         // Guards run in this order: who is calling, whether they have budget, what they may touch,

@@ -80,6 +80,8 @@ export const gatewayConfigSchema = z.object({
   NIMBUS_NODE_LEASE_DURATION: durationFromEnv('10s'),
   /** Between SIGTERM and SIGKILL when an instance is stopped. */
   NIMBUS_STOP_GRACE_PERIOD: durationFromEnv('30s'),
+  /** How long per-second metrics (instances' CPU and memory, apps' traffic) are kept in Redis. */
+  NIMBUS_METRICS_RETENTION: durationFromEnv('1h'),
   ...logLevelEnv,
 });
 

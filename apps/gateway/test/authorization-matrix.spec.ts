@@ -87,6 +87,7 @@ const CASES: Record<string, Case> = {
     status: 200,
   },
   'GET audit': { method: 'GET', prepare: fixed((f) => `${T(f)}/audit`), role: 'admin', status: 200 },
+  'GET usage': { method: 'GET', prepare: fixed((f) => `${T(f)}/usage`), role: 'viewer', status: 200 },
   'GET namespaces': {
     method: 'GET',
     prepare: fixed((f) => `${T(f)}/namespaces`),
@@ -245,6 +246,12 @@ const CASES: Record<string, Case> = {
     method: 'GET',
     prepare: fixed((f) => `${APP(f)}/environment?reveal=true`),
     role: 'admin',
+    status: 200,
+  },
+  'GET app metrics': {
+    method: 'GET',
+    prepare: fixed((f) => `${APP(f)}/metrics?window=5m`),
+    role: 'viewer',
     status: 200,
   },
 };

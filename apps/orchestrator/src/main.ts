@@ -2,6 +2,7 @@ import { Redis } from 'ioredis';
 import { MasterKeyring, TenantKeyring } from '@nimbus/crypto';
 import { createPrismaClient, pingDatabase, systemScope } from '@nimbus/db';
 import { createLogger } from '@nimbus/logging';
+import { MetricsStore } from '@nimbus/metrics';
 import { ReleaseCutter } from '@nimbus/releases';
 import { onShutdown, runService, startHealthServer } from '@nimbus/service';
 import { OrchestratorMetrics } from './metrics';
@@ -18,7 +19,20 @@ async function main(): Promise<void> {
   const releases = new ReleaseCutter(
     new TenantKeyring(new MasterKeyring(config.NIMBUS_MASTER_KEY, config.NIMBUS_MASTER_KEY_PREVIOUS)),
   );
-  const orchestrator = new Orchestrator(config, prisma, redis, metrics, logger, releases, systemScope());
+  const metricsStore = new MetricsStore(redis, {
+    prefix: config.NIMBUS_REDIS_PREFIX,
+    retentionMs: config.NIMBUS_METRICS_RETENTION,
+  });
+  const orchestrator = new Orchestrator(
+    config,
+    prisma,
+    redis,
+    metrics,
+    logger,
+    releases,
+    systemScope(),
+    metricsStore,
+  );
   orchestrator.start();
   const health = await startHealthServer({
     port: config.PORT,

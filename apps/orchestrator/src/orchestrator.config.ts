@@ -40,6 +40,25 @@ export const orchestratorConfigSchema = z.object({
   NIMBUS_DRAIN_DELAY: durationFromEnv('2s'),
   /** Settled instances (stopped, finished one-offs) are forgotten after this. */
   NIMBUS_INSTANCE_RETENTION: durationFromEnv('1h'),
+  /**
+   * Usage (instance-seconds, requests) is persisted this often: a Redis loss costs at most this
+   * much of the request counts. Keep it well under NIMBUS_INSTANCE_RETENTION, or instances that
+   * ended are forgotten before their last seconds are counted.
+   */
+  NIMBUS_USAGE_INTERVAL: durationFromEnv('60s'),
+  /** The autoscaler looks at every autoscaled process type this often, and on fresh metrics (Kubernetes: 15 s). */
+  NIMBUS_AUTOSCALE_SYNC_PERIOD: durationFromEnv('1s'),
+  /** A metric within this ratio of its target changes nothing (Kubernetes' 0.1). */
+  NIMBUS_AUTOSCALE_TOLERANCE: z.coerce.number().min(0).max(1).default(0.1),
+  /** CPU is each instance's mean over this window (samples arrive every second). */
+  NIMBUS_AUTOSCALE_CPU_WINDOW: durationFromEnv('3s'),
+  /** Concurrency and request rate are averaged over this window (Knative's stable window). */
+  NIMBUS_AUTOSCALE_STABLE_WINDOW: durationFromEnv('60s'),
+  /** Knative's panic window: concurrency over it at NIMBUS_AUTOSCALE_PANIC_THRESHOLD × target scales up at once. */
+  NIMBUS_AUTOSCALE_PANIC_WINDOW: durationFromEnv('6s'),
+  NIMBUS_AUTOSCALE_PANIC_THRESHOLD: z.coerce.number().min(1).max(10).default(2),
+  /** How long the short windows of metrics stay in Redis. */
+  NIMBUS_METRICS_RETENTION: durationFromEnv('1h'),
   ...logLevelEnv,
 });
 

@@ -4,11 +4,20 @@
  */
 export class WorkQueue {
   private readonly waiting = new Set<string>();
+  /** Taken before anything in `waiting`: a request held at zero must not wait for a resync's backlog. */
+  private readonly urgent = new Set<string>();
   private wake: (() => void) | null = null;
   private closed = false;
 
   add(key: string): void {
     this.waiting.add(key);
+    this.wake?.();
+  }
+
+  /** Queues `key` ahead of every key added with `add`. */
+  addUrgent(key: string): void {
+    this.waiting.delete(key);
+    this.urgent.add(key);
     this.wake?.();
   }
 
@@ -18,12 +27,13 @@ export class WorkQueue {
 
   /** The next key, waiting for one if there is none; null once closed. */
   async take(): Promise<string | null> {
-    while (this.waiting.size === 0 && !this.closed)
+    while (this.waiting.size === 0 && this.urgent.size === 0 && !this.closed)
       await new Promise<void>((resolve) => (this.wake = resolve));
     this.wake = null;
     if (this.closed) return null;
-    const [key] = this.waiting;
-    this.waiting.delete(key as string);
+    const from = this.urgent.size > 0 ? this.urgent : this.waiting;
+    const [key] = from;
+    from.delete(key as string);
     return key as string;
   }
 

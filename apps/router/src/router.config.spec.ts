@@ -13,6 +13,8 @@ describe(loadRouterConfig.name, () => {
       NIMBUS_ACCESS_LOG: true,
       NIMBUS_ROUTER_WORKERS: 1,
       NIMBUS_ROUTER_CONNECT_TIMEOUT: 5_000,
+      NIMBUS_ACTIVATOR_TIMEOUT: 60_000,
+      NIMBUS_ACTIVATOR_QUEUE: 1000,
     });
   });
 
@@ -22,6 +24,8 @@ describe(loadRouterConfig.name, () => {
         NIMBUS_ROUTER_BALANCE: 'random',
         NIMBUS_ACCESS_LOG: 'no',
         NIMBUS_ROUTER_WORKERS: '0',
+        NIMBUS_ACTIVATOR_TIMEOUT: '60',
+        NIMBUS_ACTIVATOR_QUEUE: '0',
       });
       throw new Error('expected a ConfigError');
     } catch (error) {
@@ -32,6 +36,8 @@ describe(loadRouterConfig.name, () => {
         'NIMBUS_ROUTER_BALANCE',
         'NIMBUS_ACCESS_LOG',
         'NIMBUS_ROUTER_WORKERS',
+        'NIMBUS_ACTIVATOR_TIMEOUT',
+        'NIMBUS_ACTIVATOR_QUEUE',
       ]) {
         expect(problems).toContain(`${name}:`);
       }

@@ -40,6 +40,15 @@ export const routerConfigSchema = z.object({
   NIMBUS_ROUTER_UPSTREAM_MAX_SOCKETS: z.coerce.number().int().min(1).max(10_000).default(256),
   /** On SIGTERM, requests in flight get this long to finish before their connections are cut. */
   NIMBUS_ROUTER_DRAIN_TIMEOUT: durationFromEnv('10s'),
+  /**
+   * A request to an app scaled to zero waits this long for an instance before it gets a 503; the
+   * activator holds it meanwhile.
+   */
+  NIMBUS_ACTIVATOR_TIMEOUT: durationFromEnv('60s'),
+  /** Requests held per app (and router process) while it starts; more get a 503 at once. */
+  NIMBUS_ACTIVATOR_QUEUE: z.coerce.number().int().min(1).max(100_000).default(1000),
+  /** How long the per-second traffic figures reported to the metrics store are kept. */
+  NIMBUS_METRICS_RETENTION: durationFromEnv('1h'),
   /** Processes serving the one port (node:cluster); more than one uses more of the machine's cores. */
   NIMBUS_ROUTER_WORKERS: z.coerce.number().int().min(1).max(64).default(1),
   ...logLevelEnv,

@@ -1,16 +1,20 @@
 import cluster from 'node:cluster';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { hostname } from 'node:os';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { AggregatorRegistry } from 'prom-client';
 import { Agent } from 'undici';
 import type { Logger } from '@nimbus/logging';
 import { startHealthServer, type HealthServer } from '@nimbus/service';
+import { Activator } from './activator/activator';
+import { DemandReporter } from './activator/demand-reporter';
 import { RouterMetrics } from './metrics/router.metrics';
 import { ProxyHandler } from './proxy/proxy.handler';
 import type { RouterConfig } from './router.config';
 import { Balancer } from './routing/balancer';
 import { EndpointTable } from './routing/endpoint-table';
+import { startRouterTelemetry } from './telemetry/router-telemetry';
 import { answerReadinessQueries } from './workers/router-workers';
 
 /**
@@ -18,6 +22,8 @@ import { answerReadinessQueries } from './workers/router-workers';
  * until it arrives), so a router started while Redis is down still comes up and says why.
  */
 const FIRST_LOAD_WAIT_MS = 5_000;
+/** After the drain timeout, how long the 503s of requests still held get to reach their clients. */
+const HELD_ANSWER_GRACE_MS = 250;
 
 export interface RunningRouter {
   /** Where app traffic goes, e.g. http://127.0.0.1:8000 (send the app's Host header). */
@@ -48,10 +54,28 @@ export async function startRouter(config: RouterConfig, logger: Logger): Promise
     headersTimeout: config.NIMBUS_ROUTER_UPSTREAM_TIMEOUT,
     bodyTimeout: config.NIMBUS_ROUTER_UPSTREAM_TIMEOUT,
   });
+  /** This router process, as it reports itself in Redis (demand, metrics): unique per process. */
+  const routerId = `${hostname()}-${process.pid}-${cluster.worker?.id ?? 0}`;
+  const activator = new Activator({
+    table,
+    demand: new DemandReporter({
+      pipeline: () => table.pipeline(),
+      prefix: config.NIMBUS_REDIS_PREFIX,
+      routerId,
+      logger,
+    }),
+    registry: metrics.registry,
+    logger,
+    timeoutMs: config.NIMBUS_ACTIVATOR_TIMEOUT,
+    queueSize: config.NIMBUS_ACTIVATOR_QUEUE,
+  });
+  const telemetry = startRouterTelemetry(config, routerId, logger);
   const handler: ProxyHandler = new ProxyHandler({
     table,
     balancer: new Balancer(config.NIMBUS_ROUTER_BALANCE),
+    activator,
     metrics,
+    traffic: telemetry.traffic,
     logger,
     dispatcher,
     domain: config.NIMBUS_DOMAIN,
@@ -95,11 +119,17 @@ export async function startRouter(config: RouterConfig, logger: Logger): Promise
       handler.drain().then(() => true),
       sleep(config.NIMBUS_ROUTER_DRAIN_TIMEOUT, false, { ref: false }),
     ]);
-    if (!drained) logger.warn('router: drain timeout, closing connections with requests in flight');
+    // Held requests wait out the drain like any other (their app may start meanwhile); those
+    // still held now are answered 503 before their connections are cut, and hold no more.
+    activator.close();
+    if (!drained) {
+      logger.warn('router: drain timeout, closing connections with requests in flight');
+      await Promise.race([handler.drain(), sleep(HELD_ANSWER_GRACE_MS, undefined, { ref: false })]);
+    }
     server.closeAllConnections();
     handler.closeWebSockets();
     await dispatcher.destroy();
-    await Promise.all([admin?.close(), table.close()]);
+    await Promise.all([admin?.close(), table.close(), telemetry.close()]);
     logger.info('router stopped');
   };
   return {

@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import { Redis } from 'ioredis';
 import { WebSocket, WebSocketServer } from 'ws';
-import { endpointsKey, publishWake, type Endpoint } from '@nimbus/cluster';
+import { encodeAppEndpoints, endpointsKey, publishWake, type Endpoint } from '@nimbus/cluster';
 import { createLogger } from '@nimbus/logging';
 import { createTestRedisPrefix, freePort, testEnvironment } from '@nimbus/testing';
 import { routerConfigSchema } from '../src/router.config';
@@ -133,8 +133,10 @@ describe('router', () => {
 
   /** What the orchestrator does: write the entry, then announce it. */
   const publish = async (app: string, endpoints: Endpoint[] | null) => {
-    if (endpoints) await redis.hset(endpointsKey(prefix), host(app), JSON.stringify(endpoints));
-    else await redis.hdel(endpointsKey(prefix), host(app));
+    if (endpoints) {
+      const entry = encodeAppEndpoints({ appId: `app-${app}`, activatable: false, endpoints });
+      await redis.hset(endpointsKey(prefix), host(app), entry);
+    } else await redis.hdel(endpointsKey(prefix), host(app));
     await publishWake(redis, prefix, { to: 'routers', host: host(app) });
   };
   const get = (app: string, options: Parameters<typeof send>[1] = {}) =>
@@ -158,6 +160,7 @@ describe('router', () => {
       startUpstream('other'),
     ]);
     // Written before the router starts and never announced: only the initial load can find it.
+    // A bare array, as an orchestrator older than the activator writes: still routed.
     await redis.hset(endpointsKey(prefix), host('early'), JSON.stringify([other.endpoint()]));
     router = await startRouter(configFor(), logger);
   });

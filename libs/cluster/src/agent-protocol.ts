@@ -23,6 +23,18 @@ export interface RegisteredNode {
 
 export type RuntimeKind = 'process' | 'oci';
 
+/** What an agent may say as it renews its node's lease (agents before it said nothing). */
+export interface LeaseRenewal {
+  /**
+   * Image digests unpacked on the node, most recently used first, at most
+   * {@link MAX_REPORTED_IMAGES}: the scheduler prefers a node that has an instance's image.
+   */
+  cachedImages?: string[];
+}
+
+/** How many cached images a lease renewal may name: more than any node keeps, small on the wire. */
+export const MAX_REPORTED_IMAGES = 256;
+
 /**
  * How an instance is judged ready for traffic (and alive). An HTTP check declared in the app's
  * app.json, carried by its image, takes the place of the assignment's probe.
@@ -120,4 +132,19 @@ export interface LogEntry {
   line: string;
   /** Milliseconds since the epoch, when the agent read it. */
   at: number;
+}
+
+/** One running instance's usage over the last second, as its agent measured it. */
+export interface InstanceMetricSample {
+  instanceId: string;
+  /** CPU used as a fraction of the instance's CPU request (1 = all of it; above 1 when it bursts). */
+  cpu: number;
+  memoryBytes: number;
+  ready: boolean;
+}
+
+/** What an agent posts every second: every running instance of its node, measured at `at` (ms). */
+export interface InstanceMetricsBatch {
+  at: number;
+  samples: InstanceMetricSample[];
 }

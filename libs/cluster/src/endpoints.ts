@@ -1,7 +1,8 @@
 /**
- * The router's table: for each app host name, the instances that may take traffic. The
- * orchestrator writes it (a Redis hash, host → JSON Endpoint[]) and announces each change with a
- * `routers` wake-up naming the host (wake.ts); routers load it whole at start and on reconnect.
+ * The router's table: for each app host name, the app and the instances that may take traffic.
+ * The orchestrator writes it (a Redis hash, host → JSON {@link AppEndpoints}) and announces each
+ * change with a `routers` wake-up naming the host (wake.ts); routers load it whole at start and on
+ * reconnect.
  */
 
 export interface Endpoint {
@@ -10,16 +11,25 @@ export interface Endpoint {
   port: number;
 }
 
-export const endpointsKey = (prefix: string) => `${prefix}endpoints`;
-
-export function encodeEndpoints(endpoints: Endpoint[]): string {
-  return JSON.stringify(
-    [...endpoints].sort((a, b) => (a.instanceId < b.instanceId ? -1 : a.instanceId > b.instanceId ? 1 : 0)),
-  );
+/** One host's entry. */
+export interface AppEndpoints {
+  /** Whose traffic this is: routers report metrics and demand under the app's id. */
+  appId: string;
+  /**
+   * Its `web` may be at zero instances on purpose (autoscaled with a minimum of 0): a request
+   * that finds no endpoint is held by the router's activator, which asks for an instance,
+   * instead of being answered 503 at once.
+   */
+  activatable: boolean;
+  endpoints: Endpoint[];
 }
 
-export function decodeEndpoints(text: string | null | undefined): Endpoint[] {
-  if (!text) return [];
-  const parsed: unknown = JSON.parse(text);
-  return Array.isArray(parsed) ? (parsed as Endpoint[]) : [];
+export const endpointsKey = (prefix: string) => `${prefix}endpoints`;
+
+/** Sorted, so an unchanged table encodes to the same text and is not written again. */
+export function encodeAppEndpoints(entry: AppEndpoints): string {
+  const endpoints = [...entry.endpoints].sort((a, b) =>
+    a.instanceId < b.instanceId ? -1 : a.instanceId > b.instanceId ? 1 : 0,
+  );
+  return JSON.stringify({ appId: entry.appId, activatable: entry.activatable, endpoints });
 }

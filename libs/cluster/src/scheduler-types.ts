@@ -15,6 +15,8 @@ export interface SchedulableNode {
   allocated: { cpuMillis: number; memoryMb: number };
   /** How many instances of each app (by app id) it already runs: for spreading. */
   appInstances: Record<string, number>;
+  /** Image digests unpacked on it, as its agent last reported: a start there skips the pull. */
+  cachedImages?: readonly string[];
 }
 
 /** A namespace's limits (`null`: unlimited) and what its instances already use. */
@@ -33,6 +35,8 @@ export interface PlacementRequest {
   cpuMillis: number;
   memoryMb: number;
   runtime: string;
+  /** The instance's image: a node that has it unpacked scores higher (image locality). */
+  imageDigest?: string;
   /** Labels the node must carry, every key with exactly this value. */
   nodeSelector?: Record<string, string>;
 }

@@ -30,6 +30,18 @@ const MAX_SCORE = 100;
 const SPREAD_WEIGHT = 2;
 
 /**
+ * Image locality's score, in least-allocated points, for a node that has the instance's image
+ * unpacked: kube-scheduler's ImageLocality without image sizes, since having the image saves the
+ * whole pull and unpack, the largest step of a cold start. Least-allocated rates a node by its mean
+ * free fraction of cpu and memory, 0 to 100, so with equal load the node with the image wins, and a
+ * node without it wins only when more than a quarter of its capacity more is free: placement still
+ * follows load once the gap is wide, and a node with the image that is nearly full is passed over.
+ * Spreading (200 / most per instance) outweighs it, so an app's replicas do not pile onto the nodes
+ * that have its image: availability first, then cold start.
+ */
+const IMAGE_LOCALITY_SCORE = 25;
+
+/**
  * Scores are compared in billionths of a point: nodes whose scores are equal on paper but differ in
  * the last bits of floating point (4000/8192 and 2000/4096 nodes, say) still tie, and go by name.
  */
@@ -55,6 +67,8 @@ export class Scheduler {
   private readonly allocatedMemory: Float64Array;
   /** App id → node index → instances of the app on the node. */
   private readonly appCounts = new Map<string, Map<number, number>>();
+  /** Image digest → indices of the nodes that have it unpacked. */
+  private readonly imageNodes = new Map<string, number[]>();
   private readonly quotas = new Map<string, NamespaceQuota>();
   /** Runtime and node selector → what the static filters make of the nodes. */
   private readonly staticFilterCache = new Map<string, StaticFilterResult>();
@@ -63,6 +77,7 @@ export class Scheduler {
   private readonly feasible: Int32Array;
   private readonly leastAllocated: Float64Array;
   private readonly appCountByNode: Int32Array;
+  private readonly imageScoreByNode: Float64Array;
 
   constructor(nodes: SchedulableNode[], quotas: NamespaceQuota[] = []) {
     this.nodes = [...nodes].sort(byNameThenId);
@@ -77,7 +92,11 @@ export class Scheduler {
     this.feasible = new Int32Array(count);
     this.leastAllocated = new Float64Array(count);
     this.appCountByNode = new Int32Array(count);
-    this.nodes.forEach((node, index) => this.recordAppInstances(node, index));
+    this.imageScoreByNode = new Float64Array(count);
+    this.nodes.forEach((node, index) => {
+      this.recordAppInstances(node, index);
+      this.recordImages(node, index);
+    });
     for (const quota of quotas) this.quotas.set(quota.namespaceId, { ...quota, used: { ...quota.used } });
   }
 
@@ -95,7 +114,7 @@ export class Scheduler {
     if (feasibleCount === 0) {
       return { instanceId: request.instanceId, nodeId: null, reason: this.explain(filtered, request) };
     }
-    const index = this.bestNode(feasibleCount, request.appId);
+    const index = this.bestNode(feasibleCount, request);
     this.record(index, request);
     const placement = { instanceId: request.instanceId, nodeId: this.node(index).id };
     this.placed.set(request.instanceId, placement);
@@ -111,6 +130,14 @@ export class Scheduler {
   private recordAppInstances(node: SchedulableNode, index: number): void {
     for (const [appId, instances] of Object.entries(node.appInstances)) {
       if (instances > 0) this.appCountsOf(appId).set(index, instances);
+    }
+  }
+
+  private recordImages(node: SchedulableNode, index: number): void {
+    for (const digest of new Set(node.cachedImages ?? [])) {
+      let indices = this.imageNodes.get(digest);
+      if (!indices) this.imageNodes.set(digest, (indices = []));
+      indices.push(index);
     }
   }
 
@@ -154,13 +181,17 @@ export class Scheduler {
   }
 
   /**
-   * The feasible node with the highest least-allocated + weighted spread score. Spreading scores as
-   * kube-scheduler's SelectorSpread: 100 × (most − this node's) / most, where "most" is the largest
-   * count of the app's instances on a feasible node (100 everywhere when none has any).
+   * The feasible node with the highest least-allocated + weighted spread + image locality score.
+   * Spreading scores as kube-scheduler's SelectorSpread: 100 × (most − this node's) / most, where
+   * "most" is the largest count of the app's instances on a feasible node (100 everywhere when none
+   * has any).
    */
-  private bestNode(feasibleCount: number, appId: string): number {
-    const counts = this.appCounts.get(appId);
+  private bestNode(feasibleCount: number, request: PlacementRequest): number {
+    const counts = this.appCounts.get(request.appId);
     counts?.forEach((instances, index) => (this.appCountByNode[index] = instances));
+    const withImage =
+      request.imageDigest === undefined ? undefined : this.imageNodes.get(request.imageDigest);
+    withImage?.forEach((index) => (this.imageScoreByNode[index] = IMAGE_LOCALITY_SCORE));
     let most = 0;
     for (let k = 0; k < feasibleCount; k++) {
       most = Math.max(most, this.appCountByNode[this.feasible[k]!]!);
@@ -172,7 +203,10 @@ export class Scheduler {
       const index = this.feasible[k]!;
       // Spreading is SPREAD_WEIGHT × 100 − spreadPerInstance × count; the constant does not change the order.
       const score = Math.round(
-        (this.leastAllocated[k]! - spreadPerInstance * this.appCountByNode[index]!) * SCORE_RESOLUTION,
+        (this.leastAllocated[k]! -
+          spreadPerInstance * this.appCountByNode[index]! +
+          this.imageScoreByNode[index]!) *
+          SCORE_RESOLUTION,
       );
       // Strictly greater: candidates are in name order, so the first of equals wins the tie.
       if (score > bestScore) {
@@ -181,6 +215,7 @@ export class Scheduler {
       }
     }
     counts?.forEach((_, index) => (this.appCountByNode[index] = 0));
+    withImage?.forEach((index) => (this.imageScoreByNode[index] = 0));
     return best;
   }
 

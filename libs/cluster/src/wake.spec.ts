@@ -6,6 +6,8 @@ describe(readWake.name, () => {
   const wakes: Wake[] = [
     { to: 'orchestrator', changed: { kind: 'app', id } },
     { to: 'orchestrator', changed: { kind: 'node', id } },
+    { to: 'orchestrator', changed: { kind: 'demand', id } },
+    { to: 'orchestrator', changed: { kind: 'metrics', id } },
     { to: 'node', nodeId: id },
     { to: 'routers', host: 'web.prod.acme.localhost' },
   ];
@@ -17,9 +19,10 @@ describe(readWake.name, () => {
 
   it('should send each wake-up where its receiver listens', () => {
     expect(wakeChannel(prefix, wakes[0]!)).toBe(wakeSubscriptions.orchestrator(prefix));
-    expect(wakeChannel(prefix, wakes[3]!)).toBe(wakeSubscriptions.routers(prefix));
+    expect(wakeChannel(prefix, wakes[2]!)).toBe(wakeSubscriptions.orchestrator(prefix));
+    expect(wakeChannel(prefix, wakes[5]!)).toBe(wakeSubscriptions.routers(prefix));
     const pattern = wakeSubscriptions.nodesPattern(prefix);
-    expect(wakeChannel(prefix, wakes[2]!).startsWith(pattern.slice(0, -1))).toBe(true);
+    expect(wakeChannel(prefix, wakes[4]!).startsWith(pattern.slice(0, -1))).toBe(true);
   });
 
   it('should ignore what this version does not know', () => {

@@ -6,8 +6,16 @@
  * everything again after a reconnect, since wake-ups sent meanwhile are lost.
  */
 
-/** What an orchestrator wake-up says changed. */
-export type OrchestratorWake = { kind: 'app'; id: string } | { kind: 'node'; id: string };
+/**
+ * What an orchestrator wake-up says changed: an app's or a node's state, or an app's demand (a
+ * router holds requests for an app scaled to zero; how many is in Redis, see demand.ts).
+ */
+export type OrchestratorWake =
+  | { kind: 'app'; id: string }
+  | { kind: 'node'; id: string }
+  | { kind: 'demand'; id: string }
+  /** A node's instance metrics were stored: the autoscaler may look before its next sync. */
+  | { kind: 'metrics'; id: string };
 
 export type Wake =
   /** The orchestrator's reconcilers look at an app or at the nodes again. */
@@ -80,5 +88,5 @@ function readOrchestratorMessage(message: string): OrchestratorWake | null {
   const kind = message.slice(0, colon);
   const id = message.slice(colon + 1);
   if (colon < 1 || id === '') return null;
-  return kind === 'app' || kind === 'node' ? { kind, id } : null;
+  return kind === 'app' || kind === 'node' || kind === 'demand' || kind === 'metrics' ? { kind, id } : null;
 }

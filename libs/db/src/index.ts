@@ -29,7 +29,7 @@ export { RolloutRepository } from './repositories/rollout.repository';
 export { EventRepository } from './repositories/event.repository';
 export type { NodeEvent } from './repositories/event.repository';
 export type { AppEvent } from './repositories/event.repository';
-export type { AppWithContext, AppWithOwners } from './repositories/app.repository';
+export type { AppRoute, AppWithContext, AppWithOwners } from './repositories/app.repository';
 export type { NewServiceInstances } from './repositories/instance.repository';
 export type { NewFormation } from './repositories/formation.repository';
 export type { NewRollout } from './repositories/rollout.repository';
@@ -38,6 +38,10 @@ export type { NewPostdeploy, PostdeployEnd } from './repositories/postdeploy.rep
 export { NodeRepository } from './repositories/node.repository';
 export { NodeInstanceRepository } from './repositories/node-instance.repository';
 export { LeaderLeaseRepository } from './repositories/leader-lease.repository';
+export { UsageRepository } from './repositories/usage.repository';
+export type { InstanceUsageSum, RequestUsageSum, UsageRange } from './repositories/usage.repository';
+export { AutoscalerRepository } from './repositories/autoscaler.repository';
+export type { AutoscalerSpec, AutoscalerWithApp } from './repositories/autoscaler.repository';
 export type { NewRelease } from './repositories/release.repository';
 export type { AuditRecord } from './repositories/audit.repository';
 export { Prisma } from './generated/prisma/client';
@@ -50,6 +54,7 @@ export type {
   Node,
   Instance,
   Formation,
+  Autoscaler,
   Rollout,
   Event,
   InstancePhase,

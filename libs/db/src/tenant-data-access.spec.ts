@@ -16,10 +16,13 @@ const TENANT_MODELS = [
   'release',
   'build',
   'formation',
+  'autoscaler',
   'instance',
   'rollout',
   'postdeploy',
   'event',
+  'instanceUsage',
+  'requestUsage',
 ];
 const OPERATIONS = [
   'findMany',

@@ -18,5 +18,5 @@ export type { BuildPlan, BuildStep, RepositoryFacts, StackName } from './build-p
 export { appHostname, appUrl } from './app-url';
 export { appJsonFormation, describeFormation, parseFormationSize } from './app-json-formation';
 export type { FormationRequest } from './app-json-formation';
-export { quotaExcess, totalResources } from './quota';
+export { quotaExcess, replicasWithinQuota, totalResources } from './quota';
 export type { QuotaLimits, ResourceTotals } from './quota';

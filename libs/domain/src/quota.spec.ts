@@ -1,4 +1,4 @@
-import { quotaExcess, totalResources } from './quota';
+import { quotaExcess, replicasWithinQuota, totalResources } from './quota';
 
 describe(quotaExcess.name, () => {
   const unlimited = { maxInstances: null, maxMemoryMb: null, maxCpuMillis: null };
@@ -19,5 +19,25 @@ describe(quotaExcess.name, () => {
       '1792 MB of memory (quota 1024 MB)',
       '1250 mCPU (quota 1000)',
     ]);
+  });
+});
+
+describe(replicasWithinQuota.name, () => {
+  const none = { maxInstances: null, maxMemoryMb: null, maxCpuMillis: null };
+  const others = { instances: 3, memoryMb: 768, cpuMillis: 750 };
+  const size = { memoryMb: 256, cpuMillis: 250 };
+
+  it('should be unbounded without limits', () => {
+    expect(replicasWithinQuota(others, size, none)).toBe(Infinity);
+  });
+
+  it('should take the tightest limit', () => {
+    expect(replicasWithinQuota(others, size, { ...none, maxInstances: 10 })).toBe(7);
+    expect(replicasWithinQuota(others, size, { ...none, maxInstances: 10, maxMemoryMb: 1280 })).toBe(2);
+    expect(replicasWithinQuota(others, size, { ...none, maxCpuMillis: 1000 })).toBe(1);
+  });
+
+  it('should never be negative when the others already exceed it', () => {
+    expect(replicasWithinQuota(others, size, { ...none, maxInstances: 2 })).toBe(0);
   });
 });

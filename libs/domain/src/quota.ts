@@ -38,3 +38,21 @@ export function quotaExcess(total: ResourceTotals, quota: QuotaLimits): string[]
     over.push(`${total.cpuMillis} mCPU (quota ${quota.maxCpuMillis})`);
   return over;
 }
+
+/**
+ * The most instances of one size that fit beside what the rest of the namespace (`others`) asks
+ * for; Infinity when the quota sets no limit.
+ */
+export function replicasWithinQuota(
+  others: ResourceTotals,
+  size: { memoryMb: number; cpuMillis: number },
+  quota: QuotaLimits,
+): number {
+  const room = (limit: number | null, used: number, each: number) =>
+    limit === null ? Infinity : each <= 0 ? Infinity : Math.max(0, Math.floor((limit - used) / each));
+  return Math.min(
+    room(quota.maxInstances, others.instances, 1),
+    room(quota.maxMemoryMb, others.memoryMb, size.memoryMb),
+    room(quota.maxCpuMillis, others.cpuMillis, size.cpuMillis),
+  );
+}

@@ -3,7 +3,9 @@ import type {
   Assignment,
   AssignmentEvent,
   AssignmentList,
+  InstanceMetricsBatch,
   InstanceStatus,
+  LeaseRenewal,
   LogEntry,
   NodeRegistration,
   RegisteredNode,
@@ -33,8 +35,8 @@ export class ControlPlane {
     return this.call('POST', '/v1/agent/register', registration, joinToken);
   }
 
-  renewLease(): Promise<{ leaseDurationMs: number }> {
-    return this.call('PUT', '/v1/agent/lease');
+  renewLease(renewal?: LeaseRenewal): Promise<{ leaseDurationMs: number }> {
+    return this.call('PUT', '/v1/agent/lease', renewal);
   }
 
   list(): Promise<AssignmentList> {
@@ -47,6 +49,10 @@ export class ControlPlane {
 
   async shipLogs(entries: LogEntry[]): Promise<void> {
     await this.call('POST', '/v1/agent/logs', { entries });
+  }
+
+  async shipMetrics(batch: InstanceMetricsBatch): Promise<void> {
+    await this.call('POST', '/v1/agent/metrics', batch);
   }
 
   /** Changes after `resourceVersion`, until the stream ends or `signal` aborts. */

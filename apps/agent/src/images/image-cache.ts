@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { createWriteStream } from 'node:fs';
-import { chmod, mkdir, readFile, readdir, rename, rm, writeFile } from 'node:fs/promises';
+import { chmod, mkdir, readFile, readdir, rename, rm, utimes, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import {
@@ -17,6 +17,7 @@ import {
 import { checksOfPaths, decodeHealthChecks, type HttpCheck } from '@nimbus/domain';
 import type { UnpackedImage } from '../runtimes/runtime';
 import { LayerRefusedError, applyLayer, type LayerOwner } from './layer-unpack';
+import { byRecency, imagesToEvict, listCachedImages } from './image-retention';
 
 /** Thrown for an image that can never be unpacked here (unsafe or unfaithful content): do not retry. */
 export { LayerRefusedError };
@@ -40,7 +41,11 @@ export interface ImageCacheOptions {
    * the agent's alone, so no instance reaches the shared images behind its layer.
    */
   owner?: LayerOwner;
+  /** How many of the most recently used images {@link ImageCache.evict} keeps (20 if unset). */
+  keep?: number;
 }
+
+const DEFAULT_KEEP = 20;
 
 const LAYER_MEDIA_TYPES: Record<string, { gzip: boolean }> = {
   'application/vnd.oci.image.layer.v1.tar+gzip': { gzip: true },
@@ -67,11 +72,14 @@ interface StoredImage {
  * Images unpacked on this node, once each: by manifest digest, so every release, app or tenant
  * that runs the same image shares one read-only root filesystem. An image is unpacked into a
  * temporary directory and renamed into place when complete, so a directory named by a digest is
- * always a whole image, whatever crashed meanwhile.
+ * always a whole image, whatever crashed meanwhile. Images outlive their instances, so an app
+ * scaled to zero starts again without a pull, until {@link ImageCache.evict} makes room.
  */
 export class ImageCache {
   private readonly cacheDir: string;
   private readonly inflight = new Map<string, Promise<UnpackedImage>>();
+  /** When this agent last asked for each image; directory mtimes carry it across restarts. */
+  private readonly usedAt = new Map<string, number>();
 
   constructor(private readonly options: ImageCacheOptions) {
     this.cacheDir = resolve(options.cacheDir);
@@ -86,6 +94,7 @@ export class ImageCache {
     if (!isDigest(digest)) return Promise.reject(new Error(`"${digest}" is not a sha256 image digest`));
     if (!REPOSITORY.test(repository))
       return Promise.reject(new Error(`"${repository}" is not a valid repository name`));
+    this.usedAt.set(digest, Date.now());
     let pending = this.inflight.get(digest);
     if (!pending) {
       pending = this.load(repository, digest).finally(() => this.inflight.delete(digest));
@@ -99,6 +108,30 @@ export class ImageCache {
     if (!isDigest(digest)) throw new Error(`"${digest}" is not a sha256 image digest`);
     await this.inflight.get(digest)?.catch(() => undefined);
     await this.discard(hexOf(digest));
+  }
+
+  /** The digests of the images unpacked here, most recently used first. */
+  async cached(): Promise<string[]> {
+    return (await listCachedImages(this.cacheDir, this.usedAt)).sort(byRecency).map((image) => image.digest);
+  }
+
+  /**
+   * Evicts the images beyond the most recently used that no instance uses (`inUse`: the digests of
+   * this node's instances) and that nobody asked for meanwhile. Returns the digests evicted.
+   */
+  async evict(inUse: Iterable<string>): Promise<string[]> {
+    const started = Date.now();
+    const spared = new Set([...inUse, ...this.inflight.keys()]);
+    const images = await listCachedImages(this.cacheDir, this.usedAt);
+    const evicted: string[] = [];
+    for (const digest of imagesToEvict(images, this.options.keep ?? DEFAULT_KEEP, spared)) {
+      // Asked for since this began: an instance is about to start from it.
+      if (this.inflight.has(digest) || (this.usedAt.get(digest) ?? 0) >= started) continue;
+      await this.discard(hexOf(digest));
+      this.usedAt.delete(digest);
+      evicted.push(digest);
+    }
+    return evicted;
   }
 
   /**
@@ -124,7 +157,12 @@ export class ImageCache {
   private async load(repository: string, digest: string): Promise<UnpackedImage> {
     const hex = hexOf(digest);
     const cached = await this.read(hex);
-    if (cached) return cached;
+    if (cached) {
+      // Its last use, for the next agent's evictions; nothing waits for it.
+      const now = new Date();
+      void utimes(join(this.cacheDir, hex), now, now).catch(() => undefined);
+      return cached;
+    }
 
     await mkdir(this.cacheDir, { recursive: true, mode: 0o700 });
     await chmod(this.cacheDir, 0o700);

@@ -27,10 +27,7 @@ export async function createProcessCgroup(
   if (cgroupSupport() === 'v2') {
     const unified = cgroup.paths[0] as string;
     // Writable only where the parent delegates the cpu controller; without it, CPU is unlimited.
-    if (limits.cpus > 0)
-      await writeFile(join(unified, 'cpu.max'), `${quota(limits.cpus)} ${CPU_PERIOD_US}`).catch(
-        () => undefined,
-      );
+    if (limits.cpus > 0) await setCpuQuota({ unified }, limits.cpus);
     return { paths: { unified }, procsFiles };
   }
   const [memory, pids] = cgroup.paths as [string, string];
@@ -43,7 +40,7 @@ export async function createProcessCgroup(
     procsFiles.push(join(cpu, 'cgroup.procs'));
     if (limits.cpus > 0) {
       await writeFile(join(cpu, 'cpu.cfs_period_us'), String(CPU_PERIOD_US));
-      await writeFile(join(cpu, 'cpu.cfs_quota_us'), String(quota(limits.cpus)));
+      await setCpuQuota({ cpu }, limits.cpus);
     }
     // Often co-mounted with cpu (then this is the same directory, already there).
     const cpuacct = join(V1_ROOT, 'cpuacct', ownV1Path('cpuacct'), name);
@@ -54,6 +51,16 @@ export async function createProcessCgroup(
     // No cpu hierarchy of our own here: memory and pids limits still hold; CPU is measured from /proc.
   }
   return { paths, procsFiles: [...new Set(procsFiles)] };
+}
+
+/**
+ * Sets the CPU quota of an instance's cgroup (`cpus` CPUs' worth per period). On v2 it is
+ * writable only where the parent delegates the cpu controller; without it, CPU stays unlimited.
+ */
+export async function setCpuQuota(paths: CgroupPaths, cpus: number): Promise<void> {
+  if (paths.unified)
+    await writeFile(join(paths.unified, 'cpu.max'), `${quota(cpus)} ${CPU_PERIOD_US}`).catch(() => undefined);
+  else if (paths.cpu) await writeFile(join(paths.cpu, 'cpu.cfs_quota_us'), String(quota(cpus)));
 }
 
 function quota(cpus: number): number {

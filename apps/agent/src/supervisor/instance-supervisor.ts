@@ -1,19 +1,19 @@
 import type { Assignment, InstanceStatus } from '@nimbus/cluster';
 import type { HttpCheck } from '@nimbus/domain';
+import type { RunningInstance } from '../metrics/running-instance';
 import type { Runtime, UnpackedImage } from '../runtimes/runtime';
 import { backoffDelay } from './backoff';
 import { crashLoopMessage, exitCodeOf, exitReason, lastFailureOf, type Ended } from './instance-exit';
 import { probeInstance } from './instance-probe';
 import { InstanceStatusTracker } from './instance-status';
 import type { ProbeResult } from './probes';
+import { readinessPeriod } from './readiness-pacing';
 import { StartupGate } from './startup-gate';
 import type { SavedInstance, SupervisorDeps } from './supervisor-deps';
 import { UsageSampler } from './usage-sampler';
 
 /** How often a running instance is looked at (exit, liveness). */
 const TICK_MS = 500;
-/** How often a starting instance is probed: readiness is what a rollout waits for. */
-const READINESS_TICK_MS = 100;
 /** An instance that ran this long before exiting is not crash-looping: its back-off starts over. */
 const BACKOFF_RESET_MS = 10 * 60_000;
 
@@ -30,6 +30,8 @@ export class InstanceSupervisor {
   /** The HTTP check the image's app.json declares for this process type, once known. */
   private check: HttpCheck | null = null;
   private readonly usage = new UsageSampler();
+  /** Its process while it runs, for the node's metrics. */
+  private watched: SavedInstance | null = null;
   readonly done: Promise<void>;
 
   constructor(
@@ -45,6 +47,11 @@ export class InstanceSupervisor {
 
   get instanceId(): string {
     return this.desired.instanceId;
+  }
+
+  /** What runs now and whether it is ready, for the node's metrics; null while nothing runs. */
+  get running(): RunningInstance | null {
+    return this.watched && { assignment: this.desired, ...this.watched, ready: this.status.current.ready };
   }
 
   /** A newer version of the assignment (it may now ask for a stop). */
@@ -104,7 +111,9 @@ export class InstanceSupervisor {
         this.status.set({ phase: 'running', port: saved.port, reason: null, message: null });
       }
       const stopLogs = this.deps.followLogs(saved.handle);
+      this.watched = saved;
       const ended = await this.watch(runtime, saved);
+      this.watched = null;
       if (ended === 'stopped' || this.stopping) {
         await runtime.stop(saved.handle, this.desired.gracePeriodMs);
         await stopLogs();
@@ -239,9 +248,9 @@ export class InstanceSupervisor {
           }
         }
       }
-      await this.reportUsage(runtime, saved);
+      await this.usage.report(runtime, saved.handle, this.status);
       const waitingForReady = this.desired.kind === 'service' && !this.status.current.ready;
-      await this.sleep(waitingForReady ? READINESS_TICK_MS : TICK_MS);
+      await this.sleep(waitingForReady ? readinessPeriod(Date.now() - saved.startedAt) : TICK_MS);
     }
     return 'stopped';
   }
@@ -274,11 +283,6 @@ export class InstanceSupervisor {
     this.deps.releasePort(saved.port);
     await this.deps.save(this.instanceId, null);
     this.status.set({ ...status, port: null, usage: null });
-  }
-
-  private async reportUsage(runtime: Runtime, saved: SavedInstance): Promise<void> {
-    const usage = await this.usage.sample(runtime, saved.handle);
-    if (usage) this.status.set({ usage }, true);
   }
 
   /** Sleeps, cut short when the assignment changes. */

@@ -2,7 +2,7 @@ import type { Command } from 'commander';
 import type { components } from '@nimbus/contracts';
 import { appOption, defineCommand, type CliContext, type JsonOption } from '../context';
 import type { Instance } from '../log-stream';
-import { emit, formatAge, print, printTable } from '../output';
+import { emit, formatAge, formatDate, print, printTable } from '../output';
 import { parseScaleArguments } from '../scale-arguments';
 import { resolveApp } from '../scope';
 
@@ -13,10 +13,22 @@ interface AppOptions extends JsonOption {
   app: string;
 }
 
-/** `web: 3 × 256 MB, 250m CPU  (npm start)`: one line per process type, as `heroku ps` heads them. */
+/**
+ * `web: 3 × 256 MB, 250m CPU  (npm start)`: one line per process type, as `heroku ps` heads them;
+ * `web (autoscaled 0–10): …` when its autoscaler sets the replicas, and
+ * `web: idle, scaled to zero at …; autoscaled 0–10` while it is at zero for want of requests.
+ */
 function formationLine(formation: Formation): string {
+  const bounds = formation.autoscale
+    ? `autoscaled ${formation.autoscale.min}–${formation.autoscale.max}`
+    : null;
+  const command = formation.command ? `  (${formation.command})` : '';
+  if (formation.scaledToZeroAt && formation.replicas === 0) {
+    const since = `${formatDate(formation.scaledToZeroAt)} (${formatAge(formation.scaledToZeroAt)})`;
+    return `${formation.type}: idle, scaled to zero at ${since}${bounds ? `; ${bounds}` : ''}${command}`;
+  }
   const size = `${formation.replicas} × ${formation.memoryMb} MB, ${formation.cpuMillis}m CPU`;
-  return `${formation.type}: ${size}${formation.command ? `  (${formation.command})` : ''}`;
+  return `${formation.type}${bounds ? ` (${bounds})` : ''}: ${size}${command}`;
 }
 
 /** `crashed (CrashLoopBackOff: exited with 1; restarting in 8s)`: why it is there, when known. */

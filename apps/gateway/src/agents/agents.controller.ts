@@ -16,6 +16,7 @@ import { ApiExcludeController } from '@nestjs/swagger';
 import type { Request, Response } from 'express';
 import { createZodDto } from 'nestjs-zod';
 import { z } from 'zod';
+import { MAX_REPORTED_IMAGES } from '@nimbus/cluster';
 import { Public } from '../auth/auth.decorators';
 import { AgentsService } from './agents.service';
 import { NodeAuthGuard } from './node-auth.guard';
@@ -31,6 +32,18 @@ class NodeRegistrationDto extends createZodDto(
     labels: labels.default({}),
     runtimes: z.array(z.enum(['process', 'oci'])).min(1),
   }),
+) {}
+
+// Agents before the image report renew with no body at all.
+class LeaseRenewalDto extends createZodDto(
+  z
+    .strictObject({
+      cachedImages: z
+        .array(z.string().regex(/^sha256:[a-f0-9]{64}$/, 'a sha256 image digest'))
+        .max(MAX_REPORTED_IMAGES)
+        .optional(),
+    })
+    .default({}),
 ) {}
 
 class InstanceStatusDto extends createZodDto(
@@ -87,8 +100,8 @@ export class AgentsController {
 
   @Put('lease')
   @UseGuards(NodeAuthGuard)
-  lease(@Req() request: Request) {
-    return this.agents.renewLease(request.node!);
+  lease(@Req() request: Request, @Body() body: LeaseRenewalDto) {
+    return this.agents.renewLease(request.node!, body);
   }
 
   /** A list; with `watch=true`, an event stream of changes after `resourceVersion`. */

@@ -6,6 +6,7 @@ import {
   type Assignment,
   type AssignmentList,
   type InstanceStatus,
+  type LeaseRenewal,
   type LogEntry,
   type NodeRegistration,
   type RegisteredNode,
@@ -15,6 +16,7 @@ import {
   EventRepository,
   InstanceRepository,
   loadTenantKey,
+  NodeRepository,
   ReleaseRepository,
   scopeOfRow,
   type Instance,
@@ -87,8 +89,8 @@ export class AgentsService {
     return { id: node.id, name: node.name, token, leaseDurationMs: this.config.NIMBUS_NODE_LEASE_DURATION };
   }
 
-  async renewLease(node: Node): Promise<{ leaseDurationMs: number }> {
-    await this.prisma.client.node.update({ where: { id: node.id }, data: { leaseRenewedAt: new Date() } });
+  async renewLease(node: Node, renewal: LeaseRenewal = {}): Promise<{ leaseDurationMs: number }> {
+    await new NodeRepository(this.prisma.client).renewLease(this.system, node.id, renewal.cachedImages);
     // A node coming back is news for the lifecycle controller; a routine renewal is not.
     if (!node.ready) this.events.wakeNode(node.id);
     return { leaseDurationMs: this.config.NIMBUS_NODE_LEASE_DURATION };

@@ -24,6 +24,11 @@ export class ClusterEventsService {
     this.publish({ to: 'orchestrator', changed: { kind: 'node', id: nodeId } });
   }
 
+  /** Fresh instance metrics of a node: the autoscaler need not wait for its next sync. */
+  metricsRecorded(nodeId: string): void {
+    this.publish({ to: 'orchestrator', changed: { kind: 'metrics', id: nodeId } });
+  }
+
   /** A node's assignments changed: its watches should read them. */
   wakeNodeWatch(nodeId: string): void {
     this.publish({ to: 'node', nodeId });

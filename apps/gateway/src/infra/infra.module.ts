@@ -5,6 +5,7 @@ import { ClusterEventsService } from './cluster-events.service';
 import { KeyringService } from './keyring.service';
 import { LOGGER } from './logger.token';
 import { MetricsService } from './metrics.service';
+import { metricsStoreProvider } from './metrics-store.provider';
 import { PrismaService } from './prisma.service';
 import { RedisService } from './redis.service';
 
@@ -19,6 +20,7 @@ export class InfraModule {
       PrismaService,
       RedisService,
       MetricsService,
+      metricsStoreProvider,
       KeyringService,
       ClusterEventsService,
     ];

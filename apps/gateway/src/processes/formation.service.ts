@@ -1,13 +1,14 @@
 import { HttpStatus, Injectable } from '@nestjs/common';
 import {
   AuditRepository,
+  AutoscalerRepository,
   FormationRepository,
   InstanceRepository,
   NamespaceRepository,
   type App,
 } from '@nimbus/db';
 import { quotaExcess, totalResources } from '@nimbus/domain';
-import { badRequest, notFound, ProblemException } from '../common/problem';
+import { badRequest, conflict, notFound, ProblemException } from '../common/problem';
 import { requireNamespace } from '../common/access-targets';
 import { auditEntry } from '../audit/audit-entry';
 import type { Principal, TenantAccess } from '../auth/principal';
@@ -55,6 +56,7 @@ export class FormationService {
         'formation/unknown_type',
         `no process type ${unknown.join(', ')} in v${release.version}; its types: ${types.join(', ') || 'none'}`,
       );
+    await this.refuseAutoscaled(access, app, updates);
     await this.checkQuota(access, app, updates);
     const formations = await new FormationRepository(this.prisma.client).list(access.scope, app.id);
     await this.prisma.client.$transaction(async (tx) => {
@@ -117,6 +119,20 @@ export class FormationService {
     });
     this.cluster.wakeApp(app.id);
     return { restarting: count };
+  }
+
+  /** An autoscaler owns its type's replicas (it would undo a change at once); sizes stay the user's. */
+  private async refuseAutoscaled(access: TenantAccess, app: App, updates: ScaleUpdate[]) {
+    const autoscalers = await new AutoscalerRepository(this.prisma.client).listOfApp(access.scope, app.id);
+    for (const update of updates) {
+      const autoscaler = autoscalers.find((candidate) => candidate.processType === update.type);
+      if (autoscaler && update.replicas !== undefined)
+        throw conflict(
+          'formation/autoscaled',
+          `${update.type} is autoscaled (${autoscaler.minReplicas}–${autoscaler.maxReplicas} instances): ` +
+            `\`nimbus autoscale:off -a ${app.name} ${update.type}\` first, or change its bounds with autoscale:set`,
+        );
+    }
   }
 
   /** Refuses a formation the namespace's quota could never hold, rather than leaving instances pending. */

@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import {
+  AutoscalerRepository,
   EventRepository,
   FormationRepository,
   InstanceRepository,
@@ -20,22 +21,28 @@ export class ProcessesService {
 
   async ps(access: TenantAccess, app: App) {
     const db = this.prisma.client;
-    const [formations, instances, rollout, release] = await Promise.all([
+    const [formations, instances, rollout, release, autoscalers] = await Promise.all([
       new FormationRepository(db).list(access.scope, app.id),
       new InstanceRepository(db).listCurrent(access.scope, app.id, FINISHED_PHASES),
       new RolloutRepository(db).latest(access.scope, app.id),
       currentRelease(db, access.scope, app),
+      new AutoscalerRepository(db).listOfApp(access.scope, app.id),
     ]);
     const commands = (release?.processTypes ?? {}) as Record<string, string>;
     return {
       release: app.currentReleaseVersion,
-      formation: formations.map((formation) => ({
-        type: formation.processType,
-        replicas: formation.replicas,
-        cpuMillis: formation.cpuMillis,
-        memoryMb: formation.memoryMb,
-        command: commands[formation.processType] ?? null,
-      })),
+      formation: formations.map((formation) => {
+        const autoscaler = autoscalers.find((candidate) => candidate.processType === formation.processType);
+        return {
+          type: formation.processType,
+          replicas: formation.replicas,
+          cpuMillis: formation.cpuMillis,
+          memoryMb: formation.memoryMb,
+          command: commands[formation.processType] ?? null,
+          autoscale: autoscaler ? { min: autoscaler.minReplicas, max: autoscaler.maxReplicas } : null,
+          scaledToZeroAt: autoscaler?.scaledToZeroAt?.toISOString() ?? null,
+        };
+      }),
       instances: instances.map((instance) => presentInstance(instance, instance.node)),
       rollout: rollout
         ? { release: rollout.releaseVersion, status: rollout.status, reason: rollout.reason }

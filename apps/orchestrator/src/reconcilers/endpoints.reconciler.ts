@@ -1,5 +1,5 @@
 import type { Redis } from 'ioredis';
-import { encodeEndpoints, endpointsKey, publishWake, type Endpoint } from '@nimbus/cluster';
+import { encodeAppEndpoints, endpointsKey, publishWake, type Endpoint } from '@nimbus/cluster';
 import {
   AppRepository,
   InstanceRepository,
@@ -12,7 +12,9 @@ import { appHostname } from '@nimbus/domain';
 
 /**
  * The endpoints reconciler: each app's ready `web` instances on ready nodes, not draining, as
- * the routers' table. Only changes are written, and each is announced so routers update at once.
+ * the routers' table, with whether `web` may be at zero on purpose (its autoscaler's minimum is
+ * 0: routers then hold requests and ask for an instance). Only changes are written, and each is
+ * announced so routers update at once.
  */
 export class EndpointsReconciler {
   private readonly published = new Map<string, string>();
@@ -30,7 +32,7 @@ export class EndpointsReconciler {
   }
 
   async reconcile(db: Db, appId: string): Promise<void> {
-    const app = await new AppRepository(db).findWithOwners(this.system, appId);
+    const app = await new AppRepository(db).findRoute(this.system, appId);
     if (!app) return;
     const instances = await new InstanceRepository(db).listRoutable(scopeOfRow(this.system, app), appId);
     const endpoints: Endpoint[] = instances.map((instance) => ({
@@ -38,7 +40,8 @@ export class EndpointsReconciler {
       host: instance.node!.address,
       port: instance.port!,
     }));
-    await this.write(this.hostOf(app), encodeEndpoints(endpoints));
+    const activatable = app.autoscalers.some((autoscaler) => autoscaler.minReplicas === 0);
+    await this.write(this.hostOf(app), encodeAppEndpoints({ appId, activatable, endpoints }));
   }
 
   /** Removes the table entries of apps that no longer exist. */

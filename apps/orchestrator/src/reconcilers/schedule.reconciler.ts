@@ -9,6 +9,7 @@ import {
   EventRepository,
   InstanceRepository,
   NodeInstanceRepository,
+  ReleaseRepository,
   type AppWithContext,
   type Db,
   type Node,
@@ -45,7 +46,9 @@ export class ScheduleReconciler {
     const used = await instances.usedInNamespace(scope, app.namespaceId, FINISHED_PHASES);
     const scheduler = new Scheduler(snapshot, [quotaOf(app, used)]);
     const events = new EventRepository(tx);
+    const images = await imagesOf(tx, scope, app.id, pending);
     for (const instance of pending) {
+      const imageDigest = images.get(instance.releaseVersion);
       const placement = scheduler.place({
         instanceId: instance.id,
         appId: app.id,
@@ -53,6 +56,7 @@ export class ScheduleReconciler {
         cpuMillis: instance.cpuMillis,
         memoryMb: instance.memoryMb,
         runtime: app.runtime,
+        ...(imageDigest ? { imageDigest } : {}),
       });
       if (placement.nodeId !== null) {
         await instances.bind(scope, instance.id, placement.nodeId);
@@ -68,6 +72,22 @@ export class ScheduleReconciler {
       }
     }
   }
+}
+
+/** The image of each release the instances run (usually one), for the scheduler's image locality. */
+async function imagesOf(
+  tx: Db,
+  scope: TenantScope,
+  appId: string,
+  instances: { releaseVersion: number }[],
+): Promise<Map<number, string>> {
+  const releases = new ReleaseRepository(tx);
+  const images = new Map<number, string>();
+  for (const version of new Set(instances.map((instance) => instance.releaseVersion))) {
+    const release = await releases.find(scope, appId, version);
+    if (release) images.set(version, release.imageDigest);
+  }
+  return images;
 }
 
 /** Nodes with what is bound to them: requests of live instances, and instances per app for spreading. */
@@ -87,6 +107,7 @@ function schedulableNodes(nodes: Node[], bound: Bound, now: Date, leaseMs: numbe
         memoryMb: rows.reduce((sum, row) => sum + row.memoryMb, 0),
       },
       appInstances: Object.fromEntries(rows.map((row) => [row.appId, row.instances])),
+      cachedImages: node.cachedImages,
     };
   });
 }

@@ -6,6 +6,7 @@ import {
   collectDefaultMetrics,
   type PrometheusContentType,
 } from 'prom-client';
+import { LATENCY_BUCKETS_MS } from '@nimbus/metrics';
 
 /** What the gauges read at scrape time, rather than being updated on every request. */
 export interface MetricSources {
@@ -33,6 +34,15 @@ export class RouterMetrics {
     name: 'nimbus_router_upstream_latency_seconds',
     help: 'Time from sending a request to an instance to its response headers',
     buckets: [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 10],
+    registers: [this.registry],
+  });
+  /** Per app host, client arrival to last byte (WebSockets excluded), held-by-activator time included. */
+  readonly requestDuration = new Histogram({
+    name: 'nimbus_router_request_duration_seconds',
+    help: 'Requests from arrival to their last byte, by app host',
+    labelNames: ['host'] as const,
+    // The metrics store's latency buckets, so both views of an app's latency agree.
+    buckets: LATENCY_BUCKETS_MS.map((ms) => ms / 1000),
     registers: [this.registry],
   });
   /** Concurrency per app: what the autoscaler's concurrency target is measured against. */

@@ -1,4 +1,4 @@
-import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { IncomingMessage, OutgoingHttpHeaders, ServerResponse } from 'node:http';
 import type { Duplex } from 'node:stream';
 import Negotiator from 'negotiator';
 
@@ -10,6 +10,9 @@ import Negotiator from 'negotiator';
  * - `router/not-ready`: this router has not loaded its table yet (503).
  * - `router/bad-gateway`: every instance tried failed before answering (502).
  * - `router/upstream-timeout`: the instance did not answer in time (504).
+ * - `router/app-starting`: the app is scaling up from zero and too many requests wait already (503).
+ * - `router/start-timeout`: the app, scaled to zero, did not start in time for a held request (503).
+ * - `router/stopping`: this router stopped while the request waited for the app to start (503).
  */
 export type RouterProblemCode =
   | 'router/bad-request'
@@ -17,13 +20,18 @@ export type RouterProblemCode =
   | 'router/no-instances'
   | 'router/not-ready'
   | 'router/bad-gateway'
-  | 'router/upstream-timeout';
+  | 'router/upstream-timeout'
+  | 'router/app-starting'
+  | 'router/start-timeout'
+  | 'router/stopping';
 
 export interface RouterProblem {
   status: 400 | 404 | 502 | 503 | 504;
   code: RouterProblemCode;
   title: string;
   detail: string;
+  /** Seconds, for Retry-After: when trying again is likely to go better. */
+  retryAfter?: number;
 }
 
 export const problems = {
@@ -62,6 +70,29 @@ export const problems = {
     code: 'router/upstream-timeout',
     title: 'Gateway timeout',
     detail: `${host} did not answer in time.`,
+  }),
+  appStarting: (host: string): RouterProblem => ({
+    status: 503,
+    code: 'router/app-starting',
+    title: 'App starting',
+    detail: `${host} is starting; too many requests are waiting for it already. Try again in a moment.`,
+    // An instance is on its way: a second is roughly a cold start.
+    retryAfter: 1,
+  }),
+  startTimeout: (host: string, waitedMs: number): RouterProblem => ({
+    status: 503,
+    code: 'router/start-timeout',
+    title: 'App did not start',
+    detail: `${host} was scaled to zero and did not start within ${Math.round(waitedMs / 1000)} s. Try again, or check its logs.`,
+    // Whatever held it up (a full cluster, a slow image) is not over in a second.
+    retryAfter: 10,
+  }),
+  stopping: (host: string): RouterProblem => ({
+    status: 503,
+    code: 'router/stopping',
+    title: 'Router stopping',
+    detail: `This router stopped before ${host} had started. Try again: another router will take the request.`,
+    retryAfter: 1,
   }),
 };
 
@@ -107,12 +138,14 @@ export function sendProblem(
   requestId: string,
 ): void {
   const { type, body } = render(problem, requestId, request.headers);
-  response.writeHead(problem.status, {
+  const headers: OutgoingHttpHeaders = {
     'content-type': type,
     'content-length': Buffer.byteLength(body),
     'cache-control': 'no-store',
     'x-request-id': requestId,
-  });
+  };
+  if (problem.retryAfter !== undefined) headers['retry-after'] = String(problem.retryAfter);
+  response.writeHead(problem.status, headers);
   response.end(request.method === 'HEAD' ? undefined : body);
 }
 
@@ -134,6 +167,7 @@ export function writeProblemToSocket(
   socket.end(
     `HTTP/1.1 ${problem.status} ${reason[problem.status]}\r\n` +
       `content-type: ${type}\r\ncontent-length: ${Buffer.byteLength(body)}\r\n` +
+      (problem.retryAfter === undefined ? '' : `retry-after: ${problem.retryAfter}\r\n`) +
       `x-request-id: ${requestId}\r\nconnection: close\r\n\r\n${body}`,
   );
 }

@@ -62,7 +62,10 @@ export class ExchangeTracker {
     exchange.host = route.host;
     exchange.route = route;
     this.inFlightByHost.set(route.host, (this.inFlightByHost.get(route.host) ?? 0) + 1);
-    if (route.upstreams.length === 0) return problems.noInstances(route.host);
+    // An entry from an older orchestrator has no app id: nothing to report it under.
+    if (route.appId) this.options.traffic.started(route.appId);
+    // An app at zero on purpose is the activator's to hold, not to refuse.
+    if (route.upstreams.length === 0 && !route.activatable) return problems.noInstances(route.host);
     return undefined;
   }
 
@@ -92,6 +95,10 @@ export class ExchangeTracker {
     const host = exchange.host;
     metrics.requests.inc({ host, status_class: statusClass(status) });
     if (host) this.inFlightByHost.set(host, (this.inFlightByHost.get(host) as number) - 1);
+    // A WebSocket's life is no request latency: counted as in flight and ended, not timed.
+    const durationMs = exchange.websocket ? undefined : performance.now() - exchange.started;
+    if (host && durationMs !== undefined) metrics.requestDuration.observe({ host }, durationMs / 1000);
+    if (exchange.route?.appId) this.options.traffic.ended(exchange.route.appId, durationMs);
     if (accessLog) {
       const url = request.url ?? '/';
       const query = url.indexOf('?');

@@ -38,7 +38,24 @@ export class RequestForwarder {
     });
     const problem = this.exchanges.route(request, exchange);
     if (problem) return sendProblem(request, response, problem, exchange.requestId);
-    const upstream = this.options.balancer.pick(exchange.route as AppRoute);
+    const route = exchange.route as AppRoute;
+    if (route.upstreams.length > 0) return this.forward(request, response, exchange, route);
+    // The body stays unread in the request stream (and the socket) while held: forward pipes it.
+    this.options.activator.hold(route, {
+      exchange,
+      forward: (ready) => this.forward(request, response, exchange, ready),
+      refuse: (refusal) => sendProblem(request, response, refusal, exchange.requestId),
+    });
+  };
+
+  private forward(
+    request: IncomingMessage,
+    response: ServerResponse,
+    exchange: Exchange,
+    route: AppRoute,
+  ): void {
+    exchange.route = route;
+    const upstream = this.options.balancer.pick(route);
     if (!upstream)
       return sendProblem(request, response, problems.noInstances(exchange.host), exchange.requestId);
     exchange.hasBody = hasBody(request);
@@ -50,7 +67,7 @@ export class RequestForwarder {
     // destroys its body stream on, does not also destroy the client's request (and its socket).
     const body = exchange.hasBody ? request.pipe(new PassThrough()) : null;
     this.attempt(request, response, exchange, upstream, body);
-  };
+  }
 
   private attempt(
     request: IncomingMessage,

@@ -44,6 +44,8 @@ export class WebSocketRelay {
     const exchange = this.exchanges.begin(request, true);
     this.handshakes.set(request, exchange);
     socket.once('close', () => {
+      // A handshake still held by the activator leaves its queue.
+      if (!exchange.responded) exchange.emit('abort');
       this.upgraded.delete(socket);
       this.exchanges.finish(request, exchange.status ?? 502, exchange);
     });
@@ -53,7 +55,25 @@ export class WebSocketRelay {
     };
     const problem = this.exchanges.route(request, exchange);
     if (problem) return refuse(problem);
-    const upstream = this.options.balancer.pick(exchange.route as AppRoute);
+    const route = exchange.route as AppRoute;
+    if (route.upstreams.length > 0) return this.relay(request, socket, head, exchange, route, refuse);
+    this.options.activator.hold(route, {
+      exchange,
+      forward: (ready) => this.relay(request, socket, head, exchange, ready, refuse),
+      refuse,
+    });
+  };
+
+  private relay(
+    request: IncomingMessage,
+    socket: Duplex,
+    head: Buffer,
+    exchange: Exchange,
+    route: AppRoute,
+    refuse: (problem: RouterProblem) => void,
+  ): void {
+    exchange.route = route;
+    const upstream = this.options.balancer.pick(route);
     if (!upstream) return refuse(problems.noInstances(exchange.host));
     this.upgraded.add(socket);
     stripHopByHop(request.headers, ['connection', 'upgrade']);
@@ -66,7 +86,7 @@ export class WebSocketRelay {
       exchange.error = errorCode(error);
       if (!exchange.responded && !socket.destroyed) refuse(problems.badGateway(exchange.host));
     });
-  };
+  }
 
   /** Cuts the WebSockets still open: they have no natural end to wait for. */
   closeWebSockets(): void {

@@ -2,6 +2,8 @@ import { Balancer, toUpstream, type AppRoute } from './balancer';
 
 const route = (...ports: number[]): AppRoute => ({
   host: 'web.prod.acme.localhost',
+  appId: 'app-1',
+  activatable: false,
   upstreams: ports.map((port) => toUpstream({ instanceId: `i-${port}`, host: '127.0.0.1', port })),
   next: 0,
 });

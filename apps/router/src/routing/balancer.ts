@@ -16,6 +16,10 @@ export interface Upstream {
 /** An app host's instances and where its rotation stands; replaced whole when the table changes. */
 export interface AppRoute {
   readonly host: string;
+  /** '' when an older orchestrator wrote the entry (a bare array): then nothing is reported for it. */
+  readonly appId: string;
+  /** At zero on purpose: a request finding no upstream is held by the activator, not refused. */
+  readonly activatable: boolean;
   readonly upstreams: readonly Upstream[];
   /** Index the next pick starts looking from, so equal candidates take turns. */
   next: number;

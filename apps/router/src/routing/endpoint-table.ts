@@ -1,4 +1,4 @@
-import { Redis } from 'ioredis';
+import { Redis, type ChainableCommander } from 'ioredis';
 import { z } from 'zod';
 import { endpointsKey, readWake, wakeSubscriptions } from '@nimbus/cluster';
 import type { Logger } from '@nimbus/logging';
@@ -14,6 +14,12 @@ const endpointsSchema = z.array(
     port: z.number().int().min(1).max(65_535),
   }),
 );
+const entrySchema = z.union([
+  z.object({ appId: z.string().min(1), activatable: z.boolean(), endpoints: endpointsSchema }),
+  // The bare array an orchestrator older than the activator writes, met during an upgrade: such
+  // an app is not known to be activatable, and its id is not known at all.
+  endpointsSchema.transform((endpoints) => ({ appId: '', activatable: false, endpoints })),
+]);
 
 export interface EndpointTableOptions {
   redisUrl: string;
@@ -42,6 +48,7 @@ export class EndpointTable {
   private readonly subscriber: Redis;
   private readonly firstLoad: Promise<void>;
   private markLoaded: () => void = () => undefined;
+  private readonly changeListeners: ((host?: string) => void)[] = [];
 
   constructor(private readonly options: EndpointTableOptions) {
     this.key = endpointsKey(options.prefix);
@@ -99,6 +106,22 @@ export class EndpointTable {
     return this.routes.size;
   }
 
+  /**
+   * Calls `listener` once a host's route was replaced or deleted, and with no host once the whole
+   * table was read again (after a reconnection): the activator releases held requests on it.
+   */
+  onChange(listener: (host?: string) => void): void {
+    this.changeListeners.push(listener);
+  }
+
+  /**
+   * A pipeline on the table's commands connection, for the router's few writes (the activator's
+   * demand): one connection per router process rather than one per writer.
+   */
+  pipeline(): ChainableCommander {
+    return this.commands.pipeline();
+  }
+
   /** Rejects unless Redis answers now: for /readyz. */
   async check(): Promise<void> {
     if (!this.loaded) throw new Error('endpoint table not loaded yet');
@@ -126,6 +149,7 @@ export class EndpointTable {
       }
       this.routes = routes;
       this.options.logger.info({ hosts: routes.size }, 'endpoint table loaded');
+      this.changed(undefined);
       if (!this.loaded) {
         this.loaded = true;
         this.markLoaded();
@@ -142,11 +166,13 @@ export class EndpointTable {
       (text) => {
         if (text === null) {
           this.routes.delete(host.toLowerCase());
-          return;
+          return this.changed(host.toLowerCase());
         }
         // A bad entry leaves the route as it was: the last good one is the best guess.
         const route = this.parse(host, text);
-        if (route) this.routes.set(route.host, route);
+        if (!route) return;
+        this.routes.set(route.host, route);
+        this.changed(route.host);
       },
       (error: Error) => {
         // The next resync (on reconnection) reads it again with everything else.
@@ -157,14 +183,29 @@ export class EndpointTable {
     );
   }
 
+  private changed(host: string | undefined): void {
+    for (const listener of this.changeListeners) {
+      try {
+        listener(host);
+      } catch (error) {
+        // A listener's bug must not stop the table from taking later changes.
+        this.options.logger.error({ host, err: (error as Error).message }, 'endpoint table: listener failed');
+      }
+    }
+  }
+
   private parse(host: string, text: string): AppRoute | undefined {
-    let endpoints: z.infer<typeof endpointsSchema>;
     try {
-      endpoints = endpointsSchema.parse(JSON.parse(text));
+      return parseRoute(host, text);
     } catch (error) {
       this.options.logger.error({ host, err: (error as Error).message }, 'endpoint table: bad entry ignored');
       return undefined;
     }
-    return { host: host.toLowerCase(), upstreams: endpoints.map(toUpstream), next: 0 };
   }
+}
+
+/** One hash field as a route; throws on an entry that is not JSON or not an entry. */
+export function parseRoute(host: string, text: string): AppRoute {
+  const { appId, activatable, endpoints } = entrySchema.parse(JSON.parse(text));
+  return { host: host.toLowerCase(), appId, activatable, upstreams: endpoints.map(toUpstream), next: 0 };
 }

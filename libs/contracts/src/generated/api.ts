@@ -548,6 +548,38 @@ export interface paths {
     patch?: never;
     trace?: never;
   };
+  '/v1/tenants/{tenant}/namespaces/{namespace}/apps/{app}/autoscale': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get: operations['Autoscale_list'];
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/v1/tenants/{tenant}/namespaces/{namespace}/apps/{app}/autoscale/{processType}': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put: operations['Autoscale_set'];
+    post?: never;
+    delete: operations['Autoscale_remove'];
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
   '/v1/nodes': {
     parameters: {
       query?: never;
@@ -606,6 +638,38 @@ export interface paths {
     get?: never;
     put?: never;
     post: operations['Nodes_drain'];
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/v1/tenants/{tenant}/namespaces/{namespace}/apps/{app}/metrics': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get: operations['Metrics_appMetrics'];
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/v1/tenants/{tenant}/usage': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get: operations['Usage_get'];
+    put?: never;
+    post?: never;
     delete?: never;
     options?: never;
     head?: never;
@@ -1046,6 +1110,13 @@ export interface components {
         memoryMb: number;
         /** @description The current release's command for this type */
         command: string | null;
+        /** @description Bounds of its autoscaler, which then sets replicas; null when fixed */
+        autoscale: {
+          min: number;
+          max: number;
+        } | null;
+        /** @description Set while it is at zero instances because it was idle (a request wakes it) */
+        scaledToZeroAt: string | null;
       }[];
       instances: {
         /** Format: uuid */
@@ -1094,6 +1165,13 @@ export interface components {
       memoryMb: number;
       /** @description The current release's command for this type */
       command: string | null;
+      /** @description Bounds of its autoscaler, which then sets replicas; null when fixed */
+      autoscale: {
+        min: number;
+        max: number;
+      } | null;
+      /** @description Set while it is at zero instances because it was idle (a request wakes it) */
+      scaledToZeroAt: string | null;
     }[];
     RestartDto: {
       type?: string;
@@ -1176,6 +1254,141 @@ export interface components {
       stream: 'stdout' | 'stderr';
       line: string;
     }[];
+    AutoscalerListDto_Output: {
+      type: string;
+      min: number;
+      max: number;
+      /** @description Target CPU, % of the instance CPU request */
+      cpu: number | null;
+      concurrency: number | null;
+      rps: number | null;
+      idleTimeoutMs: number;
+      behavior: {
+        scaleUp?: {
+          stabilizationWindowSeconds?: number;
+          /** @enum {string} */
+          selectPolicy?: 'Max' | 'Min' | 'Disabled';
+          policies?: {
+            /** @enum {string} */
+            type: 'Pods' | 'Percent';
+            value: number;
+            periodSeconds: number;
+          }[];
+        };
+        scaleDown?: {
+          stabilizationWindowSeconds?: number;
+          /** @enum {string} */
+          selectPolicy?: 'Max' | 'Min' | 'Disabled';
+          policies?: {
+            /** @enum {string} */
+            type: 'Pods' | 'Percent';
+            value: number;
+            periodSeconds: number;
+          }[];
+        };
+      };
+      /** @description Instances the formation asks for now */
+      replicas: number;
+      /** @description Instances ready now */
+      ready: number;
+      /**
+       * @description idle: scaled to zero for want of requests
+       * @enum {string}
+       */
+      state: 'scaled' | 'idle';
+      scaledToZeroAt: string | null;
+      /** @description When the autoscaler last changed replicas */
+      lastScaleAt: string | null;
+    }[];
+    SetAutoscalerDto: {
+      /** @description Fewest instances; 0 (web only) scales to zero when idle */
+      min: number;
+      /** @description Most instances; the namespace quota caps it too */
+      max: number;
+      /** @description Target CPU, % of the instance CPU request */
+      cpu?: number;
+      /** @description Target requests in flight per instance */
+      concurrency?: number;
+      /** @description Target requests per second per instance */
+      rps?: number;
+      /** @description With min 0: this long without a request scales to zero (default 30s) */
+      idleTimeout?: number | string;
+      behavior?: {
+        scaleUp?: {
+          stabilizationWindowSeconds?: number;
+          /** @enum {string} */
+          selectPolicy?: 'Max' | 'Min' | 'Disabled';
+          policies?: {
+            /** @enum {string} */
+            type: 'Pods' | 'Percent';
+            value: number;
+            periodSeconds: number;
+          }[];
+        };
+        scaleDown?: {
+          stabilizationWindowSeconds?: number;
+          /** @enum {string} */
+          selectPolicy?: 'Max' | 'Min' | 'Disabled';
+          policies?: {
+            /** @enum {string} */
+            type: 'Pods' | 'Percent';
+            value: number;
+            periodSeconds: number;
+          }[];
+        };
+      };
+    };
+    AutoscalerDto_Output: {
+      type: string;
+      min: number;
+      max: number;
+      /** @description Target CPU, % of the instance CPU request */
+      cpu: number | null;
+      concurrency: number | null;
+      rps: number | null;
+      idleTimeoutMs: number;
+      behavior: {
+        scaleUp?: {
+          stabilizationWindowSeconds?: number;
+          /** @enum {string} */
+          selectPolicy?: 'Max' | 'Min' | 'Disabled';
+          policies?: {
+            /** @enum {string} */
+            type: 'Pods' | 'Percent';
+            value: number;
+            periodSeconds: number;
+          }[];
+        };
+        scaleDown?: {
+          stabilizationWindowSeconds?: number;
+          /** @enum {string} */
+          selectPolicy?: 'Max' | 'Min' | 'Disabled';
+          policies?: {
+            /** @enum {string} */
+            type: 'Pods' | 'Percent';
+            value: number;
+            periodSeconds: number;
+          }[];
+        };
+      };
+      /** @description Instances the formation asks for now */
+      replicas: number;
+      /** @description Instances ready now */
+      ready: number;
+      /**
+       * @description idle: scaled to zero for want of requests
+       * @enum {string}
+       */
+      state: 'scaled' | 'idle';
+      scaledToZeroAt: string | null;
+      /** @description When the autoscaler last changed replicas */
+      lastScaleAt: string | null;
+    };
+    AutoscalerRemovedDto_Output: {
+      type: string;
+      /** @description Instances the type keeps, now fixed */
+      replicas: number;
+    };
     NodeListDto_Output: {
       name: string;
       address: string;
@@ -1213,6 +1426,102 @@ export interface components {
       runtimes: string[];
       /** Format: date-time */
       leaseRenewedAt: string;
+    };
+    AppMetricsDto_Output: {
+      window: string;
+      /** Format: date-time */
+      from: string;
+      /** Format: date-time */
+      to: string;
+      /** @description Each value covers this many seconds from its `at` */
+      stepSeconds: number;
+      /** @description The start of each step, in milliseconds since the epoch */
+      at: number[];
+      processTypes: {
+        type: string;
+        /** @description The formation's replicas now */
+        replicas: number;
+        /** @description Instances ready now */
+        ready: number;
+        /** @description One value per step, aligned with `at`; null when nothing reported in the step. The router serves `web` only: its series are empty for other types. */
+        series: {
+          /** @description CPU used, in percent of the CPU request, averaged over the instances */
+          cpuPercent: (number | null)[];
+          /** @description Memory used, summed over the instances */
+          memoryMb: (number | null)[];
+          /** @description Instances that reported */
+          instances: (number | null)[];
+          /** @description Of those, ready */
+          ready: (number | null)[];
+          /** @description Requests in flight (web only) */
+          concurrency: (number | null)[];
+          /** @description Requests answered per second (web only) */
+          rps: (number | null)[];
+          /** @description Median response time (web only) */
+          latencyP50Ms: (number | null)[];
+          /** @description 95th percentile response time (web only) */
+          latencyP95Ms: (number | null)[];
+        };
+      }[];
+    };
+    UsageDto_Output: {
+      tenant: string;
+      /** Format: date-time */
+      from: string;
+      /** Format: date-time */
+      to: string;
+      /** @enum {string} */
+      granularity: 'total' | 'hour';
+      totals: {
+        /** @description Seconds instances ran, per size: `512MB/250m` (memory / CPU millicores) */
+        instanceSeconds: {
+          [key: string]: number;
+        };
+        /** @description Every size together, in hours */
+        instanceHours: number;
+        /** @description Requests the routers answered */
+        requests: number;
+      };
+      /** @description Apps deleted since keep their usage, under their last names */
+      namespaces: {
+        /** Format: uuid */
+        id: string;
+        name: string;
+        /** @description Seconds instances ran, per size: `512MB/250m` (memory / CPU millicores) */
+        instanceSeconds: {
+          [key: string]: number;
+        };
+        /** @description Every size together, in hours */
+        instanceHours: number;
+        /** @description Requests the routers answered */
+        requests: number;
+        apps: {
+          /** Format: uuid */
+          id: string;
+          name: string;
+          /** @description Seconds instances ran, per size: `512MB/250m` (memory / CPU millicores) */
+          instanceSeconds: {
+            [key: string]: number;
+          };
+          /** @description Every size together, in hours */
+          instanceHours: number;
+          /** @description Requests the routers answered */
+          requests: number;
+          /** @description With `granularity=hour`: hours with usage, in order */
+          hours?: {
+            /** Format: date-time */
+            hour: string;
+            /** @description Seconds instances ran, per size: `512MB/250m` (memory / CPU millicores) */
+            instanceSeconds: {
+              [key: string]: number;
+            };
+            /** @description Every size together, in hours */
+            instanceHours: number;
+            /** @description Requests the routers answered */
+            requests: number;
+          }[];
+        }[];
+      }[];
     };
     /** @description RFC 9457 problem details */
     Problem: {
@@ -2896,6 +3205,108 @@ export interface operations {
       };
     };
   };
+  Autoscale_list: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        tenant: string;
+        namespace: string;
+        app: string;
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['AutoscalerListDto_Output'];
+        };
+      };
+      /** @description An error, as application/problem+json */
+      default: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+    };
+  };
+  Autoscale_set: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        tenant: string;
+        namespace: string;
+        app: string;
+        processType: string;
+      };
+      cookie?: never;
+    };
+    requestBody: {
+      content: {
+        'application/json': components['schemas']['SetAutoscalerDto'];
+      };
+    };
+    responses: {
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['AutoscalerDto_Output'];
+        };
+      };
+      /** @description An error, as application/problem+json */
+      default: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+    };
+  };
+  Autoscale_remove: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        tenant: string;
+        namespace: string;
+        app: string;
+        processType: string;
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['AutoscalerRemovedDto_Output'];
+        };
+      };
+      /** @description An error, as application/problem+json */
+      default: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+    };
+  };
   Nodes_list: {
     parameters: {
       query?: never;
@@ -3001,6 +3412,78 @@ export interface operations {
         };
         content: {
           'application/json': components['schemas']['NodeDto_Output'];
+        };
+      };
+      /** @description An error, as application/problem+json */
+      default: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+    };
+  };
+  Metrics_appMetrics: {
+    parameters: {
+      query?: {
+        /** @description How far back: 1m to 1h, such as 90s, 15m or 1h */
+        window?: string;
+      };
+      header?: never;
+      path: {
+        tenant: string;
+        namespace: string;
+        app: string;
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['AppMetricsDto_Output'];
+        };
+      };
+      /** @description An error, as application/problem+json */
+      default: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+    };
+  };
+  Usage_get: {
+    parameters: {
+      query?: {
+        /** @description Start, rounded down to its hour (UTC); default: the start of the current month (UTC) */
+        from?: string;
+        /** @description End, exclusive; default: now. At most 366 days after `from` */
+        to?: string;
+        /** @description `hour` adds each app's figures per hour (at most 31 days) */
+        granularity?: 'total' | 'hour';
+      };
+      header?: never;
+      path: {
+        tenant: string;
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['UsageDto_Output'];
         };
       };
       /** @description An error, as application/problem+json */

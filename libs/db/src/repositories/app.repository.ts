@@ -4,6 +4,13 @@ import type { App, Prisma, RuntimeKind } from '../generated/prisma/client';
 
 const APP_OWNERS = { namespace: true, tenant: true } satisfies Prisma.AppInclude;
 const APP_CONTEXT = { ...APP_OWNERS, formations: true } satisfies Prisma.AppInclude;
+/** What the routers' entry of an app is made of: its names, and whether `web` may sit at zero. */
+const APP_ROUTE = {
+  ...APP_OWNERS,
+  autoscalers: { where: { processType: 'web' }, select: { minReplicas: true } },
+} satisfies Prisma.AppInclude;
+/** An app with its owners and its `web` autoscaler, if any. */
+export type AppRoute = Prisma.AppGetPayload<{ include: typeof APP_ROUTE }>;
 /** An app with its namespace and tenant. */
 export type AppWithOwners = Prisma.AppGetPayload<{ include: typeof APP_OWNERS }>;
 /** An app with its namespace, tenant and formations: what the orchestrator reconciles. */
@@ -106,6 +113,11 @@ export class AppRepository {
   /** The control plane's: any tenant's app, with the names its hostname is made of. */
   findWithOwners(_system: SystemScope, id: string): Promise<AppWithOwners | null> {
     return this.db.app.findUnique({ where: { id }, include: APP_OWNERS });
+  }
+
+  /** The control plane's: what the routers' table says of the app. */
+  findRoute(_system: SystemScope, id: string): Promise<AppRoute | null> {
+    return this.db.app.findUnique({ where: { id }, include: APP_ROUTE });
   }
 
   /** The control plane's: every app of every tenant, with the names its hostname is made of. */

@@ -1,5 +1,5 @@
 import type { Db } from '../prisma-client';
-import type { TenantScope } from '../tenant-scope';
+import type { SystemScope, TenantScope } from '../tenant-scope';
 import type { Formation } from '../generated/prisma/client';
 
 export interface FormationChange {
@@ -38,6 +38,29 @@ export class FormationRepository {
   /** Every formation of every app in the namespace: what its quota is measured against. */
   listInNamespace(scope: TenantScope, namespaceId: string): Promise<Formation[]> {
     return this.db.formation.findMany({ where: { tenantId: scope.tenantId, app: { namespaceId } } });
+  }
+
+  /** The control plane's: the formations of many apps at once (the autoscaler's sync). */
+  listOfApps(_system: SystemScope, appIds: string[]): Promise<Formation[]> {
+    return this.db.formation.findMany({ where: { appId: { in: appIds } } });
+  }
+
+  /**
+   * Sets the replicas if they still are `expected` (an autoscaler's compare-and-set: a scale
+   * decided on what was read must not overwrite a change made since). Returns whether it did.
+   */
+  async setReplicasIf(
+    scope: TenantScope,
+    appId: string,
+    processType: string,
+    expected: number,
+    replicas: number,
+  ): Promise<boolean> {
+    const { count } = await this.db.formation.updateMany({
+      where: { tenantId: scope.tenantId, appId, processType, replicas: expected },
+      data: { replicas },
+    });
+    return count === 1;
   }
 
   /** Changes the process type's formation, creating it with `replicas` when it has none yet. */

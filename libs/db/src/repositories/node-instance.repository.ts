@@ -48,6 +48,22 @@ export class NodeInstanceRepository {
     });
   }
 
+  /**
+   * Which app and process type each of `ids` belongs to, among the instances bound to `nodeId`
+   * only: an agent speaks for its own node's instances, the others are left out.
+   */
+  ownersOnNode(
+    _system: SystemScope,
+    nodeId: string,
+    ids: string[],
+  ): Promise<{ id: string; tenantId: string; appId: string; processType: string }[]> {
+    if (!ids.length) return Promise.resolve([]);
+    return this.db.instance.findMany({
+      where: { nodeId, id: { in: ids } },
+      select: { id: true, tenantId: true, appId: true, processType: true },
+    });
+  }
+
   /** Instances of a node that stopped answering: they will run elsewhere. */
   async markLost(_system: SystemScope, ids: string[], at: Date): Promise<void> {
     await this.db.instance.updateMany({

@@ -10,6 +10,17 @@ export class NodeRepository {
     return this.db.node.findMany();
   }
 
+  /**
+   * A lease renewed now; with the images its agent says it has unpacked, when it says (an older
+   * agent does not, and its last report stands).
+   */
+  async renewLease(_system: SystemScope, id: string, cachedImages?: string[]): Promise<void> {
+    await this.db.node.update({
+      where: { id },
+      data: { leaseRenewedAt: new Date(), ...(cachedImages ? { cachedImages } : {}) },
+    });
+  }
+
   /** Records what the node lifecycle reconciler observed of the node's lease. */
   async setReady(_system: SystemScope, id: string, ready: boolean): Promise<void> {
     await this.db.node.update({ where: { id }, data: { ready } });

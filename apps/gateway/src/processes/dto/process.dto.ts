@@ -29,6 +29,14 @@ export const formationSchema = z.object({
   cpuMillis: z.int(),
   memoryMb: z.int(),
   command: z.string().nullable().describe("The current release's command for this type"),
+  autoscale: z
+    .object({ min: z.int(), max: z.int() })
+    .nullable()
+    .describe('Bounds of its autoscaler, which then sets replicas; null when fixed'),
+  scaledToZeroAt: z.iso
+    .datetime()
+    .nullable()
+    .describe('Set while it is at zero instances because it was idle (a request wakes it)'),
 });
 export const psSchema = z.object({
   release: z.int().nullable(),

@@ -1,0 +1,32 @@
+import { encodeAppEndpoints } from '@nimbus/cluster';
+import { parseRoute } from './endpoint-table';
+
+describe(parseRoute.name, () => {
+  const endpoint = { instanceId: 'i-1', host: '127.0.0.1', port: 5000 };
+
+  it('should read an entry with its app id and whether it may be activated', () => {
+    const text = encodeAppEndpoints({ appId: 'app-1', activatable: true, endpoints: [endpoint] });
+    const route = parseRoute('Web.Prod.Acme.localhost', text);
+    expect(route).toMatchObject({ host: 'web.prod.acme.localhost', appId: 'app-1', activatable: true });
+    expect(route.upstreams.map((upstream) => upstream.key)).toEqual(['127.0.0.1:5000']);
+  });
+
+  it('should read the bare array an older orchestrator writes as a route that is never held', () => {
+    const route = parseRoute('web.prod.acme.localhost', JSON.stringify([endpoint]));
+    expect(route).toMatchObject({ appId: '', activatable: false });
+    expect(route.upstreams).toHaveLength(1);
+  });
+
+  it('should refuse anything else', () => {
+    for (const bad of [
+      'not json',
+      '{}',
+      JSON.stringify({ appId: 'app-1', endpoints: [] }),
+      JSON.stringify({ appId: '', activatable: true, endpoints: [] }),
+      JSON.stringify({ appId: 'app-1', activatable: true, endpoints: [{ ...endpoint, port: 0 }] }),
+      JSON.stringify([{ ...endpoint, host: '' }]),
+    ]) {
+      expect(() => parseRoute('web.prod.acme.localhost', bad)).toThrow();
+    }
+  });
+});

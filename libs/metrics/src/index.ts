@@ -1,0 +1,13 @@
+export { MetricsStore } from './metrics-store';
+export { LATENCY_BUCKETS_MS, emptyLatencyHistogram, latencyBucket, latencyQuantile } from './latency';
+export type {
+  AppMetricSeries,
+  InstanceSample,
+  MetricPoint,
+  MetricsStoreOptions,
+  ObservedMetrics,
+  ObserveTarget,
+  ObserveWindows,
+  ProcessTypeSeries,
+  RouterSecond,
+} from './metrics-types';
