@@ -1,28 +1,10 @@
-import { execFile } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { webApp } from './support/apps';
 import { TestCluster } from './support/cluster';
+import { load } from './support/run-load';
 import { namespaceCalls } from './support/namespace-calls';
-
-const LOAD = resolve(__dirname, 'support/load.mjs');
-
-interface LoadReport {
-  total: number;
-  failed: number;
-  failures: unknown[];
-  versions: string[];
-}
-
-/** Bounded load from a separate process: `rate` requests a second for `seconds`. */
-function load(port: number, host: string, rate: number, seconds: number): Promise<LoadReport> {
-  return new Promise((done, fail) =>
-    execFile(process.execPath, [LOAD, String(port), host, String(rate), String(seconds)], (error, stdout) =>
-      error ? fail(error) : done(JSON.parse(stdout) as LoadReport),
-    ),
-  );
-}
 
 /** A web app whose handler burns `cpuMs` of CPU, or sleeps `sleepMs` without using any. */
 function workApp(version: string, work: { cpuMs?: number; sleepMs?: number }): Record<string, string> {

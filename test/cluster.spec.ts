@@ -1,29 +1,13 @@
-import { execFile, spawn } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { git, gitRemote } from '@nimbus/testing';
 import { commit, webApp } from './support/apps';
 import { TestCluster } from './support/cluster';
+import { load } from './support/run-load';
 
-const LOAD = resolve(__dirname, 'support/load.mjs');
 const CLI = resolve(__dirname, '../apps/cli/dist/main.js');
-
-interface LoadReport {
-  total: number;
-  failed: number;
-  failures: unknown[];
-  versions: string[];
-}
-
-/** Bounded load from a separate process: `rate` requests a second for `seconds`. */
-function load(port: number, host: string, rate: number, seconds: number): Promise<LoadReport> {
-  return new Promise((done, fail) =>
-    execFile(process.execPath, [LOAD, String(port), host, String(rate), String(seconds)], (error, stdout) =>
-      error ? fail(error) : done(JSON.parse(stdout) as LoadReport),
-    ),
-  );
-}
 
 describe('running releases', () => {
   let cluster: TestCluster;
