@@ -200,7 +200,7 @@ describe('nimbus autoscale, autoscale:set and autoscale:off', () => {
     failed(await nimbus('autoscale:set', '-a', 'shop', 'web', '--max', '3'), 'give both --min and --max');
     failed(
       await nimbus('autoscale:set', '-a', 'shop', 'worker', '--min', '0', '--max', '3'),
-      'only web scales to zero (requests wake it); use --min 1 for worker',
+      'only web scales to zero (requests wake it); use min 1 for worker',
     );
     failed(
       await nimbus('autoscale:set', '-a', 'shop', 'clock', '--min', '1', '--max', '3'),

@@ -135,11 +135,20 @@ describe('AutoscaleController', () => {
   });
 
   it.each<[string, string, SetBody, number, string]>([
-    ['min above max', 'web', { min: 4, max: 2 }, 400, '--min 4 is above --max 2'],
+    ['min above max', 'web', { min: 4, max: 2 }, 400, 'min 4 is above max 2'],
     ['max 0', 'web', { min: 0, max: 0 }, 400, 'body.max'],
     ['negative min', 'web', { min: -1, max: 2 }, 400, 'body.min'],
-    ['min 0 on worker', 'worker', { min: 0, max: 2 }, 400, 'use --min 1 for worker'],
-    ['max over quota', 'web', { min: 1, max: 21 }, 400, "namespace prod's quota of 20 instances"],
+    ['min 0 on worker', 'worker', { min: 0, max: 2 }, 400, 'use min 1 for worker'],
+    ['max over quota', 'web', { min: 1, max: 21 }, 422, "namespace prod's quota of 20 instances"],
+    ['concurrency on worker', 'worker', { min: 1, max: 2, concurrency: 5 }, 400, 'scale worker on cpu'],
+    ['rps on worker', 'worker', { min: 1, max: 2, rps: 5 }, 400, 'rps is measured on requests'],
+    [
+      'idle timeout without zero',
+      'web',
+      { min: 1, max: 2, idleTimeout: '10s' },
+      400,
+      'it needs min 0, not 1',
+    ],
     ['type without formation', 'clock', { min: 1, max: 2 }, 404, 'its types: web, worker'],
     ['cpu 0', 'web', { min: 1, max: 2, cpu: 0 }, 400, 'body.cpu'],
     ['cpu 1001', 'web', { min: 1, max: 2, cpu: 1001 }, 400, 'body.cpu'],

@@ -41,9 +41,8 @@ export const orchestratorConfigSchema = z.object({
   /** Settled instances (stopped, finished one-offs) are forgotten after this. */
   NIMBUS_INSTANCE_RETENTION: durationFromEnv('1h'),
   /**
-   * Usage (instance-seconds, requests) is persisted this often: a Redis loss costs at most this
-   * much of the request counts. Keep it well under NIMBUS_INSTANCE_RETENTION, or instances that
-   * ended are forgotten before their last seconds are counted.
+   * Usage (instance-seconds, requests) is persisted this often, each counted once behind a
+   * cursor: a Redis loss costs the request counts not yet persisted, about this long plus a minute.
    */
   NIMBUS_USAGE_INTERVAL: durationFromEnv('60s'),
   /** The autoscaler looks at every autoscaled process type this often, and on fresh metrics (Kubernetes: 15 s). */

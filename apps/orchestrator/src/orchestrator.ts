@@ -1,23 +1,26 @@
 import type { Redis } from 'ioredis';
 import {
   FINISHED_PHASES,
-  demandKey,
   publishWake,
-  readDemand,
   readWake,
   wakeSubscriptions,
   type OrchestratorWake,
 } from '@nimbus/cluster';
-import { AppRepository, NodeInstanceRepository, type DbClient, type SystemScope } from '@nimbus/db';
+import {
+  AppRepository,
+  NodeInstanceRepository,
+  UsageRepository,
+  type DbClient,
+  type SystemScope,
+} from '@nimbus/db';
 import type { Logger } from '@nimbus/logging';
 import type { MetricsStore } from '@nimbus/metrics';
 import type { ReleaseCutter } from '@nimbus/releases';
 import { AppReconciler } from './reconcilers/app.reconciler';
-import { AutoscaleReconciler } from './reconcilers/autoscale.reconciler';
-import { AutoscaleScaler, type ScaleChange } from './reconcilers/autoscale-scaler';
 import { EndpointsReconciler } from './reconcilers/endpoints.reconciler';
 import { NodeReconciler } from './reconcilers/node.reconciler';
 import { UsageRecorder } from './usage/usage.recorder';
+import { Autoscaling } from './autoscaling';
 import { WorkQueue } from './work-queue';
 import { LeaderElection, NotLeaderError, type Leadership } from './leader/leader-election';
 import type { OrchestratorMetrics } from './metrics';
@@ -33,8 +36,6 @@ const appKey = (appId: string) => `${APP_KEY}${appId}`;
 /** Requests held at zero for an app: taken before anything else. */
 const DEMAND_KEY = 'demand:';
 const demandQueueKey = (appId: string) => `${DEMAND_KEY}${appId}`;
-/** Every node's metrics arrive each second: the autoscaler's sync runs on them at most this often. */
-const METRICS_SYNC_GAP_MS = 250;
 
 /**
  * Runs the reconcilers while this process leads: one worker takes keys from the queue (`app:ID`,
@@ -48,14 +49,12 @@ export class Orchestrator {
   private readonly apps: AppReconciler;
   private readonly nodes: NodeReconciler;
   private readonly endpoints: EndpointsReconciler;
-  private readonly autoscaler: AutoscaleReconciler;
-  private readonly scaler: AutoscaleScaler;
+  private readonly autoscaling: Autoscaling;
   private readonly usage: UsageRecorder;
   private subscriber: Redis | null = null;
   private resyncTimer: NodeJS.Timeout | null = null;
   private autoscaleTimer: NodeJS.Timeout | null = null;
-  private metricsSyncTimer: NodeJS.Timeout | null = null;
-  private lastAutoscaleAt = 0;
+  private usageTimer: NodeJS.Timeout | null = null;
   private worker: Promise<void> | null = null;
   private stopped = false;
 
@@ -70,14 +69,6 @@ export class Orchestrator {
     private readonly system: SystemScope,
     metricsStore: MetricsStore,
   ) {
-    this.autoscaler = new AutoscaleReconciler(system, metricsStore, {
-      tolerance: config.NIMBUS_AUTOSCALE_TOLERANCE,
-      cpuWindowMs: config.NIMBUS_AUTOSCALE_CPU_WINDOW,
-      stableWindowMs: config.NIMBUS_AUTOSCALE_STABLE_WINDOW,
-      panicWindowMs: config.NIMBUS_AUTOSCALE_PANIC_WINDOW,
-      panicThreshold: config.NIMBUS_AUTOSCALE_PANIC_THRESHOLD,
-    });
-    this.scaler = new AutoscaleScaler(system);
     this.apps = new AppReconciler(system, config, releases);
     this.nodes = new NodeReconciler(system, config.NIMBUS_NODE_LEASE_DURATION);
     this.endpoints = new EndpointsReconciler(system, redis, config.NIMBUS_REDIS_PREFIX, config.NIMBUS_DOMAIN);
@@ -88,6 +79,21 @@ export class Orchestrator {
       logger,
       (leadership) => this.onLeadership(leadership),
     );
+    this.autoscaling = new Autoscaling({
+      system,
+      prisma,
+      redis,
+      config,
+      metricsStore,
+      logger,
+      fenced: (work) => this.election.fenced(work),
+      queueSync: () => this.queue.add(AUTOSCALE),
+      formationChanged: async (appId, now, placeNow) => {
+        // Queued first: should the reconcile below fail, the app is looked at again all the same.
+        this.queue.add(appKey(appId));
+        if (placeNow) await this.reconcileApp(appId, now);
+      },
+    });
     this.usage = new UsageRecorder(
       system,
       metricsStore,
@@ -132,7 +138,8 @@ export class Orchestrator {
     this.stopped = true;
     if (this.resyncTimer) clearTimeout(this.resyncTimer);
     if (this.autoscaleTimer) clearTimeout(this.autoscaleTimer);
-    if (this.metricsSyncTimer) clearTimeout(this.metricsSyncTimer);
+    if (this.usageTimer) clearTimeout(this.usageTimer);
+    this.autoscaling.stop();
     this.queue.close();
     await this.worker;
     await this.election.stop();
@@ -143,39 +150,39 @@ export class Orchestrator {
     this.metrics.leading(leadership !== null);
     if (leadership) {
       this.endpoints.forget();
-      this.autoscaler.forget();
+      this.autoscaling.forget();
       this.queue.add(USAGE);
       void this.resync();
     }
   }
 
+  /** One chain of usage runs, however runs fail and leadership comes and goes. */
+  private scheduleUsage(): void {
+    if (this.usageTimer) clearTimeout(this.usageTimer);
+    this.usageTimer = setTimeout(() => this.queue.add(USAGE), this.config.NIMBUS_USAGE_INTERVAL);
+    this.usageTimer.unref();
+  }
+
   private onWake(changed: OrchestratorWake): void {
     if (changed.kind === 'app') this.queue.add(appKey(changed.id));
     else if (changed.kind === 'node') this.queue.add(NODES);
-    else if (changed.kind === 'metrics') this.syncOnMetrics();
-    else this.queue.addUrgent(demandQueueKey(changed.id));
+    else if (changed.kind === 'metrics') {
+      if (this.leading) this.autoscaling.freshMetrics();
+    } else this.queue.addUrgent(demandQueueKey(changed.id));
   }
 
   /**
-   * A load step is seen when its metrics arrive, not up to a sync period later: the sync runs at
-   * once, or METRICS_SYNC_GAP_MS after the last one, with at most one waiting.
+   * Queues every app that has something to run, requests held at zero, the nodes and the
+   * collection of leftovers.
    */
-  private syncOnMetrics(): void {
-    if (!this.leading || this.metricsSyncTimer) return;
-    const wait = Math.max(0, this.lastAutoscaleAt + METRICS_SYNC_GAP_MS - Date.now());
-    this.metricsSyncTimer = setTimeout(() => {
-      this.metricsSyncTimer = null;
-      this.queue.add(AUTOSCALE);
-    }, wait);
-  }
-
-  /** Queues every app that has something to run, the nodes and the collection of leftovers. */
   private async resync(): Promise<void> {
     if (!this.leading) return;
     try {
       this.queue.add(NODES);
       for (const appId of await new AppRepository(this.prisma).listIds(this.system))
         this.queue.add(appKey(appId));
+      for (const appId of await this.autoscaling.appsWithDemand())
+        this.queue.addUrgent(demandQueueKey(appId));
       this.queue.add(COLLECT);
     } catch (error) {
       this.logger.warn({ err: error }, 'resync failed');
@@ -211,16 +218,19 @@ export class Orchestrator {
       return;
     }
     if (key === AUTOSCALE) {
-      await this.autoscale(now);
+      await this.autoscaling.sync(now);
       return;
     }
     if (key === USAGE) {
-      this.queue.addAfter(USAGE, this.config.NIMBUS_USAGE_INTERVAL);
-      await this.usage.record(now);
+      try {
+        await this.usage.record(now);
+      } finally {
+        this.scheduleUsage();
+      }
       return;
     }
     if (key.startsWith(DEMAND_KEY)) {
-      await this.answerDemand(key.slice(DEMAND_KEY.length), now);
+      await this.autoscaling.answerDemand(key.slice(DEMAND_KEY.length), now);
       return;
     }
     await this.reconcileApp(key.slice(APP_KEY.length), now);
@@ -234,47 +244,17 @@ export class Orchestrator {
     await this.endpoints.reconcile(this.prisma, appId);
   }
 
-  /** The autoscaler's sync: every change is applied, and its app reconciled right after. */
-  private async autoscale(now: Date): Promise<void> {
-    this.lastAutoscaleAt = now.getTime();
-    const changes = await this.autoscaler.sync(this.prisma, now.getTime());
-    for (const change of changes) await this.scale(change, now);
-  }
-
   /**
-   * Requests are held for an app at zero: it is scaled and reconciled now, in this turn, so its
-   * instance is placed and its node woken without waiting behind other keys.
+   * Forgets settled instances after their retention (never before usage has counted their time),
+   * and endpoints of deleted apps.
    */
-  private async answerDemand(appId: string, now: Date): Promise<void> {
-    const held = readDemand(await this.redis.hvals(demandKey(this.config.NIMBUS_REDIS_PREFIX, appId)));
-    const change = await this.autoscaler.wake(this.prisma, appId, held, now.getTime());
-    if (change) await this.scale(change, now);
-  }
-
-  private async scale(change: ScaleChange, now: Date): Promise<void> {
-    const replicas = await this.election.fenced((tx) => this.scaler.apply(tx, change, now));
-    if (replicas === null) return;
-    this.logger.info(
-      {
-        appId: change.autoscaler.appId,
-        processType: change.autoscaler.processType,
-        from: change.formation.replicas,
-        to: replicas,
-        reason: change.reason,
-      },
-      'autoscaled',
-    );
-    // Up: placed in this turn, so the new instances start as soon as possible. Down: queued.
-    if (replicas > change.formation.replicas) await this.reconcileApp(change.autoscaler.appId, now);
-    else this.queue.add(appKey(change.autoscaler.appId));
-  }
-
-  /** Forgets settled instances after their retention, and endpoints of deleted apps. */
   private async collect(now: Date): Promise<void> {
-    const before = new Date(now.getTime() - this.config.NIMBUS_INSTANCE_RETENTION);
-    await this.election.fenced((tx) =>
-      new NodeInstanceRepository(tx).deleteSettled(this.system, before, FINISHED_PHASES),
-    );
+    const retained = new Date(now.getTime() - this.config.NIMBUS_INSTANCE_RETENTION);
+    await this.election.fenced(async (tx) => {
+      const counted = await new UsageRepository(tx).accountedUntil(this.system);
+      const before = counted && counted < retained ? counted : retained;
+      return new NodeInstanceRepository(tx).deleteSettled(this.system, before, FINISHED_PHASES);
+    });
     await this.endpoints.collect(this.prisma);
   }
 

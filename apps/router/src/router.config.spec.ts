@@ -18,6 +18,17 @@ describe(loadRouterConfig.name, () => {
     });
   });
 
+  it.each([
+    ['500ms', 'NIMBUS_ACTIVATOR_TIMEOUT: must be at least 1s'],
+    ['10m', 'NIMBUS_ACTIVATOR_TIMEOUT: must be at most 5m'],
+  ])('should hold requests at zero between 1 s and 5 m, not %s', (timeout, message) => {
+    expect(() =>
+      loadRouterConfig({ REDIS_URL: 'redis://127.0.0.1:6379', NIMBUS_ACTIVATOR_TIMEOUT: timeout }),
+    ).toThrow(
+      expect.objectContaining({ problems: expect.arrayContaining([expect.stringContaining(message)]) }),
+    );
+  });
+
   it('should name every bad variable', () => {
     try {
       loadRouterConfig({

@@ -42,9 +42,12 @@ export const routerConfigSchema = z.object({
   NIMBUS_ROUTER_DRAIN_TIMEOUT: durationFromEnv('10s'),
   /**
    * A request to an app scaled to zero waits this long for an instance before it gets a 503; the
-   * activator holds it meanwhile.
+   * activator holds it meanwhile. At most 5 m: Node's own request timeout (300 s) would otherwise
+   * answer a held request whose body is still unread.
    */
-  NIMBUS_ACTIVATOR_TIMEOUT: durationFromEnv('60s'),
+  NIMBUS_ACTIVATOR_TIMEOUT: durationFromEnv('60s').pipe(
+    z.number().min(1000, 'must be at least 1s').max(300_000, 'must be at most 5m'),
+  ),
   /** Requests held per app (and router process) while it starts; more get a 503 at once. */
   NIMBUS_ACTIVATOR_QUEUE: z.coerce.number().int().min(1).max(100_000).default(1000),
   /** How long the per-second traffic figures reported to the metrics store are kept. */

@@ -1,5 +1,5 @@
 import cluster from 'node:cluster';
-import { createServer } from 'node:http';
+import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { hostname } from 'node:os';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -60,6 +60,7 @@ export async function startRouter(config: RouterConfig, logger: Logger): Promise
     table,
     demand: new DemandReporter({
       pipeline: () => table.pipeline(),
+      connected: () => table.commandsReady,
       prefix: config.NIMBUS_REDIS_PREFIX,
       routerId,
       logger,
@@ -82,7 +83,6 @@ export async function startRouter(config: RouterConfig, logger: Logger): Promise
     accessLog: config.NIMBUS_ACCESS_LOG,
   });
 
-  await table.start(FIRST_LOAD_WAIT_MS);
   const server = createServer(handler.handleRequest);
   server.on('upgrade', handler.handleUpgrade);
   // A malformed request gets a plain 400 rather than a silently dropped connection.
@@ -91,25 +91,34 @@ export async function startRouter(config: RouterConfig, logger: Logger): Promise
       socket.end('HTTP/1.1 400 Bad Request\r\nconnection: close\r\n\r\n');
     else socket.destroy();
   });
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(config.NIMBUS_ROUTER_PORT, config.HOST, resolve);
-  });
-  const url = `http://${config.HOST}:${(server.address() as AddressInfo).port}`;
 
   let admin: HealthServer | undefined;
-  if (cluster.isWorker) {
-    // The supervisor serves the admin port and asks each worker for its metrics and readiness.
-    AggregatorRegistry.setRegistries([metrics.registry]);
-    answerReadinessQueries(() => table.check());
-  } else {
-    admin = await startHealthServer({
-      port: config.NIMBUS_ROUTER_ADMIN_PORT,
-      host: config.HOST,
-      checks: { endpoints: () => table.check() },
-      registry: metrics.registry,
-    });
+  try {
+    await table.start(FIRST_LOAD_WAIT_MS);
+    await listen(server, config.NIMBUS_ROUTER_PORT, config.HOST);
+    if (cluster.isWorker) {
+      // The supervisor serves the admin port and asks each worker for its metrics and readiness.
+      AggregatorRegistry.setRegistries([metrics.registry]);
+      answerReadinessQueries(() => table.check());
+    } else {
+      admin = await startHealthServer({
+        port: config.NIMBUS_ROUTER_ADMIN_PORT,
+        host: config.HOST,
+        checks: { endpoints: () => table.check() },
+        registry: metrics.registry,
+      });
+    }
+  } catch (error) {
+    // A port in use, most often: what was started (Redis connections, timers) would otherwise
+    // keep a process alive that serves nothing.
+    activator.close();
+    server.close();
+    server.closeAllConnections();
+    handler.closeWebSockets();
+    await Promise.all([dispatcher.destroy(), table.close(), telemetry.close()]);
+    throw error;
   }
+  const url = `http://${config.HOST}:${(server.address() as AddressInfo).port}`;
   logger.info({ url, adminUrl: admin?.url, domain: config.NIMBUS_DOMAIN }, 'router listening');
 
   let closing: Promise<void> | undefined;
@@ -137,4 +146,15 @@ export async function startRouter(config: RouterConfig, logger: Logger): Promise
     adminUrl: admin?.url,
     close: () => (closing ??= close()),
   };
+}
+
+/** Resolves once `server` listens; rejects with why it cannot (EADDRINUSE, EACCES). */
+function listen(server: Server, port: number, host: string): Promise<void> {
+  return new Promise((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, host, () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
 }

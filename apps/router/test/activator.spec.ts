@@ -1,6 +1,6 @@
 import { once } from 'node:events';
 import { createServer, request as httpRequest, type IncomingHttpHeaders, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { connect, type AddressInfo } from 'node:net';
 import { Redis } from 'ioredis';
 import { WebSocket, WebSocketServer } from 'ws';
 import {
@@ -265,6 +265,34 @@ describe('router activator', () => {
     client.close();
     await once(client, 'close');
     wss.close();
+  });
+
+  it('should live through a client resetting a WebSocket handshake it holds', async () => {
+    await atZero(router, 'reset');
+    const port = Number(new URL(router.url).port);
+    const socket = connect(port, '127.0.0.1');
+    await once(socket, 'connect');
+    socket.write(
+      `GET /socket HTTP/1.1\r\nHost: ${host('reset')}:${port}\r\nConnection: Upgrade\r\n` +
+        'Upgrade: websocket\r\nSec-WebSocket-Version: 13\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n\r\n',
+    );
+    await eventually(
+      () => demand('reset'),
+      (held) => held === 1,
+      'demand of 1',
+    );
+    socket.resetAndDestroy();
+    await eventually(
+      () => demand('reset'),
+      (held) => held === 0,
+      'demand of 0',
+    );
+    await publish('reset', [web1.endpoint]);
+    await eventually(
+      () => get(router, 'reset'),
+      (answer) => answer.status === 200,
+      'the router to answer',
+    );
   });
 
   it('should still refuse at once an app with no instances that is not at zero on purpose', async () => {

@@ -11,7 +11,8 @@
  *   so "no router reported" (no data) differs from "no traffic" (zero).
  * - `{prefix}metrics:routers`: sorted set routerId → when it last reported (its heartbeat).
  * - `{prefix}metrics:{appId}:last-activity`: ms of the last second with traffic.
- * - `{prefix}metrics:request-counts`: appId → requests not yet taken into usage (no expiry).
+ * - `{prefix}metrics:requests:{minute}`: fields `{appId}` = requests the routers answered in the
+ *   minute, for usage; kept a day (not the retention) so a leaderless control plane catches up.
  *
  * `minute` and `second` are UTC epoch minute and the second within it (0–59).
  */
@@ -38,8 +39,8 @@ export class MetricsKeys {
     return `${this.prefix}metrics:${appId}:last-activity`;
   }
 
-  requestCounts(): string {
-    return `${this.prefix}metrics:request-counts`;
+  requests(minute: number): string {
+    return `${this.prefix}metrics:requests:${minute}`;
   }
 }
 

@@ -1,7 +1,7 @@
 import { Redis } from 'ioredis';
 import { createTestRedisPrefix, testEnvironment } from '@nimbus/testing';
 import { emptyLatencyHistogram, latencyBucket, latencyQuantile, LATENCY_BUCKETS_MS } from './latency';
-import { MetricsStore } from './metrics-store';
+import { MAX_REQUEST_MINUTES, MetricsStore, REQUEST_COUNTS_TTL_MS } from './metrics-store';
 import type { InstanceSample, RouterSecond } from './metrics-types';
 
 const RETENTION_MS = 3_600_000;
@@ -154,32 +154,47 @@ describe(MetricsStore.name, () => {
     expect(activity.get('app-2')).toBeNull();
   });
 
-  it('should keep requests counted between take and settle', async () => {
+  it('should count requests per minute and app, summed over routers, and keep them when read', async () => {
+    const minute = Math.floor(T / 60_000);
     await store.recordRouterSeconds(T, 'router-a', [routed('app-1', 1, [1, 1, 1]), routed('app-2', 1, [1])]);
-    const taken = await store.takeRequestCounts();
-    expect(taken).toEqual(
-      new Map([
-        ['app-1', 3],
-        ['app-2', 1],
-      ]),
-    );
+    await store.recordRouterSeconds(T, 'router-b', [routed('app-1', 1, [1])]);
+    await store.recordRouterSeconds(T + 30_000, 'router-a', [routed('app-1', 1, [1, 1])]);
+    await store.recordRouterSeconds(T + 60_000, 'router-a', [routed('app-2', 0, [])]);
 
-    await store.recordRouterSeconds(T + 1000, 'router-a', [routed('app-1', 1, [1, 1])]);
-    await store.settleRequestCounts(taken);
-
-    expect(await store.takeRequestCounts()).toEqual(new Map([['app-1', 2]]));
+    const expected = new Map([
+      [
+        minute,
+        new Map([
+          ['app-1', 4],
+          ['app-2', 1],
+        ]),
+      ],
+      [minute + 1, new Map([['app-1', 2]])],
+    ]);
+    expect(await store.requestCounts(minute - 1, minute + 3)).toEqual(expected);
+    expect(await store.requestCounts(minute - 1, minute + 3)).toEqual(expected);
+    expect(await store.requestCounts(minute + 1, minute + 1)).toEqual(new Map());
   });
 
-  it('should let every key expire after the retention', async () => {
+  it('should refuse to read more minutes of request counts than it keeps', async () => {
+    const minute = Math.floor(T / 60_000);
+    await expect(store.requestCounts(minute, minute + MAX_REQUEST_MINUTES)).resolves.toEqual(new Map());
+    await expect(store.requestCounts(minute, minute + MAX_REQUEST_MINUTES + 1)).rejects.toThrow(RangeError);
+    await expect(store.requestCounts(minute, minute - 1)).rejects.toThrow(RangeError);
+  });
+
+  it('should let every key expire after the retention, request counts after a day', async () => {
     await store.recordInstances(T, [sample('i-1', 0.5)]);
     await store.recordRouterSeconds(T, 'router-a', [routed('app-1', 1, [1])]);
 
-    const keys = (await redis.keys(`${prefix}*`)).filter((key) => !key.endsWith('request-counts'));
-    expect(keys.length).toBeGreaterThanOrEqual(5);
+    const keys = await redis.keys(`${prefix}*`);
+    expect(keys.length).toBeGreaterThanOrEqual(6);
     for (const key of keys) {
       const ttl = await redis.pttl(key);
       expect(ttl).toBeGreaterThan(0);
-      expect(ttl).toBeLessThanOrEqual(RETENTION_MS + 60_000);
+      const counts = key.startsWith(`${prefix}metrics:requests:`);
+      expect(ttl).toBeLessThanOrEqual(counts ? REQUEST_COUNTS_TTL_MS : RETENTION_MS + 60_000);
+      if (counts) expect(ttl).toBeGreaterThan(RETENTION_MS + 60_000);
     }
   });
 

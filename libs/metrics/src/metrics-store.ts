@@ -7,6 +7,7 @@ import type {
   ObservedMetrics,
   ObserveTarget,
   ObserveWindows,
+  MinuteRequestCounts,
   RouterSecond,
 } from './metrics-types';
 import { ObserveQuery } from './observe-query';
@@ -20,14 +21,17 @@ if current == nil or current < tonumber(ARGV[1]) then
 end
 return 0`;
 
-/** Subtracts what was taken, so counts added since the take stay; drops fields that reach zero. */
-const SETTLE = `
-for i = 1, #ARGV, 2 do
-  if redis.call('HINCRBY', KEYS[1], ARGV[i], -tonumber(ARGV[i + 1])) <= 0 then
-    redis.call('HDEL', KEYS[1], ARGV[i])
-  end
-end
-return 0`;
+/**
+ * How long a minute's request counts are kept for usage: a day, so the control plane may go that
+ * long without a leader (an outage, a bad deploy) and the next one still counts every minute.
+ */
+export const REQUEST_COUNTS_TTL_MS = 86_400_000;
+
+/**
+ * The most minutes one `requestCounts` reads: older ones than the counts' lifetime have expired,
+ * and one HGETALL per minute in a pipeline keeps the reply (minutes × apps) bounded.
+ */
+export const MAX_REQUEST_MINUTES = REQUEST_COUNTS_TTL_MS / 60_000;
 
 /** A series longer than this is a caller's mistake (an hour at one second is 3,600). */
 const MAX_POINTS = 10_000;
@@ -80,8 +84,8 @@ export class MetricsStore {
 
   /**
    * From a router every second: its seconds for active apps; also marks the router alive
-   * (heartbeat), adds `requests` to the per-app usage counter (see takeRequestCounts) and sets
-   * last-activity per app. `at` is any instant of the second the figures describe.
+   * (heartbeat), adds `requests` to the minute's per-app counts for usage (see requestCounts) and
+   * sets last-activity per app. `at` is any instant of the second the figures describe.
    */
   async recordRouterSeconds(at: number, routerId: string, seconds: RouterSecond[]): Promise<void> {
     const second = epochSecond(at);
@@ -94,6 +98,7 @@ export class MetricsStore {
     pipeline.pexpire(this.keys.routers(), this.ttlMs);
     pipeline.hincrby(this.keys.routerSeconds(minute), String(s), 1);
     pipeline.pexpire(this.keys.routerSeconds(minute), this.ttlMs);
+    let answered = false;
     for (const figures of seconds) {
       const requests = Math.round(figures.requests);
       if (figures.concurrency <= 0 && requests <= 0) continue;
@@ -104,7 +109,8 @@ export class MetricsStore {
       }
       if (requests > 0) {
         pipeline.hincrby(appKey, `${field}:req`, requests);
-        pipeline.hincrby(this.keys.requestCounts(), figures.appId, requests);
+        pipeline.hincrby(this.keys.requests(minute), figures.appId, requests);
+        answered = true;
       }
       figures.latency.forEach((count, bucket) => {
         if (count > 0) pipeline.hincrby(appKey, `${field}:lat${bucket}`, Math.round(count));
@@ -112,6 +118,7 @@ export class MetricsStore {
       pipeline.pexpire(appKey, this.ttlMs);
       pipeline.eval(SET_LATER, 1, this.keys.lastActivity(figures.appId), secondEnd, this.options.retentionMs);
     }
+    if (answered) pipeline.pexpire(this.keys.requests(minute), REQUEST_COUNTS_TTL_MS);
     await run(pipeline);
   }
 
@@ -163,22 +170,32 @@ export class MetricsStore {
   }
 
   /**
-   * Usage: requests counted per app since the last settle; call `settleRequestCounts(taken)`
-   * after persisting them. One taker at a time (the orchestrator's leader): two would both count.
+   * For usage: the requests per app of each minute in [fromMinute, toMinute) (epoch minutes) that
+   * had any. Ask only for minutes the routers are done with. Reading takes nothing away, so the
+   * reader keeps its own cursor and may read a minute again. At most MAX_REQUEST_MINUTES a call.
    */
-  async takeRequestCounts(): Promise<Map<string, number>> {
-    const counts = await this.redis.hgetall(this.keys.requestCounts());
-    const taken = new Map<string, number>();
-    for (const [appId, count] of Object.entries(counts)) {
-      if (Number(count) > 0) taken.set(appId, Number(count));
+  async requestCounts(fromMinute: number, toMinute: number): Promise<MinuteRequestCounts> {
+    if (
+      !Number.isSafeInteger(fromMinute) ||
+      !Number.isSafeInteger(toMinute) ||
+      toMinute < fromMinute ||
+      toMinute - fromMinute > MAX_REQUEST_MINUTES
+    ) {
+      throw new RangeError(`request counts: bad minutes [${fromMinute}, ${toMinute})`);
     }
-    return taken;
-  }
-
-  async settleRequestCounts(taken: Map<string, number>): Promise<void> {
-    if (taken.size === 0) return;
-    const args = [...taken].flatMap(([appId, count]) => [appId, String(count)]);
-    await this.redis.eval(SETTLE, 1, this.keys.requestCounts(), ...args);
+    const counts: MinuteRequestCounts = new Map();
+    if (toMinute === fromMinute) return counts;
+    const pipeline = this.redis.pipeline();
+    for (let minute = fromMinute; minute < toMinute; minute++) pipeline.hgetall(this.keys.requests(minute));
+    const replies = await run<Record<string, string>>(pipeline);
+    replies.forEach((fields, i) => {
+      const apps = new Map<string, number>();
+      for (const [appId, count] of Object.entries(fields)) {
+        if (Number(count) > 0) apps.set(appId, Number(count));
+      }
+      if (apps.size) counts.set(fromMinute + i, apps);
+    });
+    return counts;
   }
 }
 

@@ -20,6 +20,9 @@ export interface RouterSecond {
   latency: number[];
 }
 
+/** Usage: requests per app of each epoch minute that had any (minute → appId → count). */
+export type MinuteRequestCounts = Map<number, Map<string, number>>;
+
 /** What the autoscaler sees of one app's process type. */
 export interface ObservedMetrics {
   /** Per instance id: mean CPU fraction over cpuMs, null when it sent nothing in that window. */

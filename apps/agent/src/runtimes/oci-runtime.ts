@@ -109,6 +109,8 @@ export class OciRuntime implements Runtime {
   }
 
   async state(handle: RuntimeHandle): Promise<RuntimeState> {
+    // Asked every few ms while an instance starts: a live init needs no `runc state` process.
+    if (handle.pid !== undefined && (await this.running(handle))) return { running: true };
     const status = await this.status(handle);
     if (status !== 'stopped' && status !== null) return { running: true };
     // The container's cgroup stays until `runc delete`: its OOM counter tells a kill by the memory limit.

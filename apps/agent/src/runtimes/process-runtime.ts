@@ -187,7 +187,8 @@ export class ProcessRuntime implements Runtime {
     if (this.settled.has(handle.instanceId)) return;
     const { cgroup, boost } = await readRecord(handle.dir);
     if (boost && Date.now() < boost.until) return;
-    if (boost && cgroup) await setCpuQuota(cgroup, boost.cpus);
+    // A cgroup that cannot take its quota (gone with the instance) must not fail the look at it.
+    if (boost && cgroup) await setCpuQuota(cgroup, boost.cpus).catch(() => undefined);
     this.settled.add(handle.instanceId);
   }
 

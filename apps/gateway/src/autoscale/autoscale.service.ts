@@ -15,7 +15,7 @@ import { FINISHED_PHASES } from '@nimbus/cluster';
 import { auditEntry } from '../audit/audit-entry';
 import type { Principal, TenantAccess } from '../auth/principal';
 import { requireNamespace } from '../common/access-targets';
-import { badRequest, ProblemException } from '../common/problem';
+import { badRequest, conflict, ProblemException } from '../common/problem';
 import { ClusterEventsService } from '../infra/cluster-events.service';
 import { PrismaService } from '../infra/prisma.service';
 import type { SetAutoscalerDto } from './dto/autoscale.dto';
@@ -65,13 +65,17 @@ export class AutoscaleService {
     body: SetAutoscalerDto,
     requestId: string | null,
   ) {
-    const formation = await this.requireFormation(access, app, type);
+    await this.requireFormation(access, app, type);
     await this.checkBounds(access, type, body);
     const spec = specOf(type, body);
     const saved = await this.prisma.client.$transaction(async (tx) => {
       const autoscalers = new AutoscalerRepository(tx);
       const previous = await autoscalers.find(access.scope, app.id, type);
       const autoscaler = await autoscalers.upsert(access.scope, app.id, type, spec);
+      const formations = new FormationRepository(tx);
+      // Read again here: the orchestrator may have scaled the type since (its writes compare too).
+      const formation = await formations.find(access.scope, app.id, type);
+      if (!formation) throw conflict('autoscale/conflict', `${type} left ${app.name}'s formation meanwhile`);
       // A type idle at zero stays there while zero is allowed; otherwise it is woken into bounds.
       const stayIdle = previous?.scaledToZeroAt != null && spec.minReplicas === 0 && formation.replicas === 0;
       const replicas = stayIdle
@@ -79,7 +83,10 @@ export class AutoscaleService {
         : Math.min(Math.max(formation.replicas, spec.minReplicas, 1), spec.maxReplicas);
       if (!stayIdle && autoscaler.scaledToZeroAt)
         await autoscalers.clearScaledToZero(access.scope, autoscaler.id);
-      if (replicas !== formation.replicas) await putReplicas(tx, access, app, type, replicas);
+      const scaled =
+        replicas === formation.replicas ||
+        (await formations.setReplicasIf(access.scope, app.id, type, formation.replicas, replicas));
+      if (!scaled) throw conflict('autoscale/conflict', `${type} was scaled meanwhile; try again`);
       await new EventRepository(tx).recordForApp(access.scope, app.id, {
         type: 'Normal',
         reason: 'AutoscalerSet',
@@ -103,7 +110,7 @@ export class AutoscaleService {
 
   /**
    * Removes the type's autoscaler. Its replicas stay as the autoscaler left them (Kubernetes does
-   * the same), except that a type idle at zero gets one instance back: nothing would wake it now.
+   * the same), except that a type at zero gets one instance back: nothing would wake it now.
    */
   async remove(principal: Principal, access: TenantAccess, app: App, type: string, requestId: string | null) {
     const result = await this.prisma.client.$transaction(async (tx) => {
@@ -116,7 +123,8 @@ export class AutoscaleService {
         );
       const formation = await new FormationRepository(tx).find(access.scope, app.id, type);
       let replicas = formation?.replicas ?? 0;
-      if (removed.scaledToZeroAt && replicas === 0) {
+      // At zero only the autoscaler put it there (ps:scale is refused), idle or about to wake.
+      if (replicas === 0) {
         replicas = 1;
         await putReplicas(tx, access, app, type, replicas);
       }
@@ -149,21 +157,42 @@ export class AutoscaleService {
     );
   }
 
-  /** The rules a schema cannot state alone: order of the bounds, zero, and the namespace quota. */
+  /**
+   * The rules a schema cannot state alone: order of the bounds, what only web can do (scale to
+   * zero, be measured by the routers), and the namespace quota.
+   */
   private async checkBounds(access: TenantAccess, type: string, body: SetAutoscalerDto): Promise<void> {
+    const refuse = (code: string, field: string, detail: string) =>
+      badRequest(`autoscale/${code}`, detail, [{ field: `body.${field}`, message: detail }]);
     if (body.min > body.max)
-      throw badRequest('autoscale/invalid_bounds', `--min ${body.min} is above --max ${body.max}`);
+      throw refuse('invalid_bounds', 'min', `min ${body.min} is above max ${body.max}`);
     if (body.min === 0 && type !== WAKEABLE_TYPE)
-      throw badRequest(
-        'autoscale/zero_not_wakeable',
-        `only web scales to zero (requests wake it); use --min 1 for ${type}`,
+      throw refuse(
+        'zero_not_wakeable',
+        'min',
+        `only web scales to zero (requests wake it); use min 1 for ${type}`,
+      );
+    const routed = body.concurrency !== undefined ? 'concurrency' : body.rps !== undefined ? 'rps' : null;
+    if (routed && type !== WAKEABLE_TYPE)
+      throw refuse(
+        'metric_not_routed',
+        routed,
+        `${routed} is measured on requests through the routers, which only web gets; scale ${type} on cpu`,
+      );
+    if (body.idleTimeout !== undefined && body.min > 0)
+      throw refuse(
+        'idle_without_zero',
+        'idleTimeout',
+        `an idle timeout scales to zero: it needs min 0, not ${body.min}`,
       );
     const namespace = requireNamespace(access);
     const quota = await new NamespaceRepository(this.prisma.client).findById(access.scope, namespace.id);
     if (quota?.maxInstances != null && body.max > quota.maxInstances)
-      throw badRequest(
+      throw new ProblemException(
+        HttpStatus.UNPROCESSABLE_ENTITY,
         'autoscale/over_quota',
-        `--max ${body.max} is above namespace ${namespace.name}'s quota of ${quota.maxInstances} instances`,
+        `max ${body.max} is above namespace ${namespace.name}'s quota of ${quota.maxInstances} instances`,
+        [{ field: 'body.max', message: `at most ${quota.maxInstances}` }],
       );
   }
 

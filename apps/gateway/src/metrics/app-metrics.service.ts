@@ -1,8 +1,9 @@
-import { Injectable } from '@nestjs/common';
+import { HttpStatus, Injectable } from '@nestjs/common';
 import { FINISHED_PHASES } from '@nimbus/cluster';
 import { FormationRepository, InstanceRepository, type App } from '@nimbus/db';
 import { MetricsStore, type MetricPoint, type ProcessTypeSeries } from '@nimbus/metrics';
 import type { TenantAccess } from '../auth/principal';
+import { ProblemException } from '../common/problem';
 import { PrismaService } from '../infra/prisma.service';
 import { metricsRange } from './metrics-range';
 
@@ -30,7 +31,14 @@ export class AppMetricsService {
     const [formations, instances, series] = await Promise.all([
       new FormationRepository(db).list(access.scope, app.id),
       new InstanceRepository(db).listCurrent(access.scope, app.id, FINISHED_PHASES),
-      this.store.series(app.id, from, to, stepMs),
+      this.store.series(app.id, from, to, stepMs).catch(() => {
+        // The short windows live in Redis only: without it there is nothing to show, for now.
+        throw new ProblemException(
+          HttpStatus.SERVICE_UNAVAILABLE,
+          'metrics/unavailable',
+          'metrics cannot be read right now',
+        );
+      }),
     ]);
     const at = Array.from({ length: Math.ceil((to - from) / stepMs) }, (_, step) => from + step * stepMs);
     const types = formations

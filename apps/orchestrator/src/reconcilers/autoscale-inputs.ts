@@ -8,7 +8,7 @@ import type { ObservedMetrics } from '@nimbus/metrics';
  */
 export const DEFAULT_WAKE_CONCURRENCY = 100;
 
-export type ServingInstance = Pick<Instance, 'id' | 'ready'>;
+export type ServingInstance = Pick<Instance, 'id' | 'ready' | 'readyAt'>;
 
 /** What the autoscaler's settings ask for, in the maths' units. */
 export function targetsOf(autoscaler: Autoscaler): MetricTargets {
@@ -19,13 +19,20 @@ export function targetsOf(autoscaler: Autoscaler): MetricTargets {
   };
 }
 
-/** The observations of one process type; no fresh data reads as nulls (no recommendation). */
+/**
+ * The observations of one process type; no fresh data reads as nulls (no recommendation). An
+ * instance's CPU counts as ready only once its whole CPU window lies after it became ready
+ * (Kubernetes' cpuInitializationPeriod, shortened to the window): a boot, with its startup CPU
+ * boost, is no load, and counted as load it would raise instances that raise more.
+ */
 export function observationsOf(
   instances: ServingInstance[],
   observed: ObservedMetrics | undefined,
+  now: number,
+  cpuWindowMs: number,
 ): MetricObservations {
   const cpu: InstanceCpu[] = instances.map((instance) => ({
-    ready: instance.ready,
+    ready: instance.ready && instance.readyAt !== null && instance.readyAt.getTime() <= now - cpuWindowMs,
     utilization: observed?.cpu.get(instance.id) ?? null,
   }));
   return {
@@ -54,18 +61,16 @@ export function observationsAtZero(
 }
 
 /**
- * A first decision has no past: it starts from a recommendation of what runs now, so that the
- * scale-down window must pass before anything is taken away. A new leader, which lost its
- * predecessor's memory, thus never scales down on its first look (Kubernetes' HPA would).
+ * A type seen for the first time, or by a new leader (which lost its predecessor's memory):
+ * `decideReplicas` starts it from a recommendation of what runs now (Kubernetes'
+ * recordInitialRecommendation), so nothing is taken away before the scale-down window has passed.
  */
-export function freshHistory(now: number, currentReplicas: number): AutoscaleHistory {
-  return {
-    recommendations: [{ at: now, replicas: currentReplicas }],
-    events: [],
-    panicSince: null,
-    observingSince: now,
-  };
-}
+export const NO_HISTORY: AutoscaleHistory = {
+  recommendations: [],
+  events: [],
+  panicSince: null,
+  observingSince: null,
+};
 
 export interface IdleInput {
   now: number;

@@ -42,6 +42,11 @@ export class AutoscaleScaler {
 
   constructor(private readonly system: SystemScope) {}
 
+  /** A new leader warns afresh of a quota that caps a type. */
+  forget(): void {
+    this.capped.clear();
+  }
+
   /** Returns the replicas set, or null when nothing changed. */
   async apply(tx: Db, change: ScaleChange, now: Date): Promise<number | null> {
     const { autoscaler, formation } = change;

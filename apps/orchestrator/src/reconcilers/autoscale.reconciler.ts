@@ -15,8 +15,8 @@ import {
 } from '@nimbus/db';
 import type { MetricsStore } from '@nimbus/metrics';
 import {
-  freshHistory,
   idleFor,
+  NO_HISTORY,
   observationsAtZero,
   observationsOf,
   replicasForDemand,
@@ -56,6 +56,21 @@ export class AutoscaleReconciler {
     this.histories.clear();
   }
 
+  /**
+   * What the scaler made of a change decided at `now`: `replicas` set, or null when nothing was.
+   * Kubernetes records a scale event only once the rescale succeeded, with the count it set, so
+   * that the rate policies count what happened, not what was asked (a quota cap, a lost race).
+   */
+  applied(change: ScaleChange, replicas: number | null, now: number): void {
+    const key = keyOf(change.autoscaler.appId, change.autoscaler.processType);
+    const history = this.histories.get(key);
+    if (!history) return;
+    const events = history.events.filter((event) => event.at !== now);
+    const moved = replicas === null ? 0 : replicas - change.formation.replicas;
+    if (moved !== 0) events.push({ at: now, change: moved });
+    this.histories.set(key, { ...history, events });
+  }
+
   /** One sync over every autoscaled process type: the changes to make. */
   async sync(db: Db, now: number): Promise<ScaleChange[]> {
     const autoscalers = await new AutoscalerRepository(db).listAll(this.system);
@@ -80,7 +95,7 @@ export class AutoscaleReconciler {
     if (to <= formation.replicas) return null;
     // Remembered as a recommendation, so the scale-down window keeps what the burst needed.
     const key = keyOf(appId, 'web');
-    const history = this.histories.get(key) ?? freshHistory(now, formation.replicas);
+    const history = this.histories.get(key) ?? NO_HISTORY;
     this.histories.set(key, {
       ...history,
       recommendations: [...history.recommendations, { at: now, replicas: to }],
@@ -145,6 +160,7 @@ export class AutoscaleReconciler {
   ): ScaleChange | null {
     const key = keyOf(autoscaler.appId, autoscaler.processType);
     const current = formation.replicas;
+    const observations = observationsOf(instances, observed, now, this.settings.cpuWindowMs);
     const decision = decideReplicas({
       now,
       currentReplicas: current,
@@ -152,12 +168,9 @@ export class AutoscaleReconciler {
       minReplicas: autoscaler.minReplicas,
       maxReplicas: autoscaler.maxReplicas,
       targets: targetsOf(autoscaler),
-      observed:
-        current === 0
-          ? observationsAtZero(autoscaler, lastActivity, observationsOf(instances, observed))
-          : observationsOf(instances, observed),
+      observed: current === 0 ? observationsAtZero(autoscaler, lastActivity, observations) : observations,
       behavior: resolveBehavior(autoscaler.behavior as BehaviorOverrides),
-      history: this.histories.get(key) ?? freshHistory(now, current),
+      history: this.histories.get(key) ?? NO_HISTORY,
       tolerance: this.settings.tolerance,
       panicThreshold: this.settings.panicThreshold,
       panicHoldMs: this.settings.stableWindowMs,

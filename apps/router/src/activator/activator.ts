@@ -1,5 +1,6 @@
 import { performance } from 'node:perf_hooks';
 import type { Registry } from 'prom-client';
+import { DEMAND_TTL_MS } from '@nimbus/cluster';
 import type { Logger } from '@nimbus/logging';
 import { problems, type RouterProblem } from '../proxy/error-pages';
 import type { Exchange } from '../proxy/exchange';
@@ -11,8 +12,11 @@ import { HoldQueue } from './hold-queue';
 
 /** Knative's activator reports at most this often; the first held request is never delayed. */
 const DEMAND_MIN_INTERVAL_MS = 50;
-/** Well within the demand key's TTL (DEMAND_TTL_MS, 10 s), so held demand never lapses. */
-const DEMAND_REFRESH_MS = 3_000;
+/**
+ * A router's demand counts for DEMAND_TTL_MS after it was written: written again thrice in that
+ * span, held demand survives a lost write, and is back soon after a Redis outage ends.
+ */
+const DEMAND_REFRESH_MS = DEMAND_TTL_MS / 3;
 
 /** A request (or WebSocket handshake) waiting for its app to start. */
 export interface HeldRequest {
@@ -145,7 +149,7 @@ export class Activator {
     for (const waiting of released) {
       waiting.exchange.off('abort', waiting.onAbort);
       this.metrics.wait.observe((now - waiting.heldAt) / 1000);
-      waiting.forward(route);
+      this.answer(waiting, () => waiting.forward(route));
     }
     this.options.logger.info(
       { host: hold.host, appId: hold.appId, released: released.length, instances: route.upstreams.length },
@@ -158,7 +162,7 @@ export class Activator {
     this.emptied(hold);
     for (const waiting of refused) {
       waiting.exchange.off('abort', waiting.onAbort);
-      this.reject(waiting, reason, problem);
+      this.answer(waiting, () => this.reject(waiting, reason, problem));
     }
   }
 
@@ -179,7 +183,9 @@ export class Activator {
     ) {
       hold.queue.remove(oldest);
       oldest.exchange.off('abort', oldest.onAbort);
-      this.reject(oldest, 'timeout', problems.startTimeout(hold.host, this.options.timeoutMs));
+      this.answer(oldest, () =>
+        this.reject(oldest, 'timeout', problems.startTimeout(hold.host, this.options.timeoutMs)),
+      );
     }
     if (hold.queue.size === 0) return this.emptied(hold);
     this.scheduleTimeout(hold);
@@ -209,6 +215,18 @@ export class Activator {
     if (report) this.options.demand.send(hold.appId, report);
     if (againInMs !== undefined) {
       hold.demandTimer = setTimeout(() => this.reportDemand(hold), againInMs).unref();
+    }
+  }
+
+  /** Answers one request taken from a queue: one that fails must not strand the others (or, from a timer, crash the router). */
+  private answer(waiting: Waiting, how: () => void): void {
+    try {
+      how();
+    } catch (error) {
+      this.options.logger.error(
+        { err: error, host: waiting.exchange.host, requestId: waiting.exchange.requestId },
+        'activator: could not answer a held request',
+      );
     }
   }
 

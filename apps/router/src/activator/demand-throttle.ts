@@ -16,8 +16,9 @@ export interface DemandStep {
  * The first request held is reported and wakes the orchestrator at once: that is the cold start's
  * critical path. Later changes are written at most once per `minIntervalMs`, waking it again only
  * when the count grew (a burst needs more instances; fewer waiting needs nothing). While requests
- * are held the count is written again every `refreshMs`, before the demand key's TTL drops it.
- * Back to zero is written at once, so the orchestrator stops counting released requests.
+ * are held the count is written again every `refreshMs`, before the one written last goes stale
+ * (DEMAND_TTL_MS after it). Back to zero is written at once, so the orchestrator stops counting
+ * released requests.
  */
 export class DemandThrottle {
   private reported = 0;

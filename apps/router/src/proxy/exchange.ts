@@ -11,6 +11,11 @@ export class Exchange extends EventEmitter {
   readonly started = performance.now();
   /** The app host when the request matched one; metrics and logs name nothing else. */
   host = '';
+  /**
+   * The app the host named on arrival ('' for none, or an entry without one): its traffic counts
+   * start and end under it, though a held request is released to the host's route of that time.
+   */
+  appId = '';
   route: AppRoute | undefined = undefined;
   /** Instances tried, by address (an instance is never tried twice for one request). */
   readonly tried: string[] = [];

@@ -43,6 +43,11 @@ export class WebSocketRelay {
   readonly handleUpgrade = (request: IncomingMessage, socket: Duplex, head: Buffer): void => {
     const exchange = this.exchanges.begin(request, true);
     this.handshakes.set(request, exchange);
+    // Node drops its own error listener on upgrade, and http-proxy adds one only when relaying:
+    // a client resetting a handshake the activator holds would otherwise crash the router.
+    socket.on('error', (error) =>
+      this.options.logger.debug({ err: error.message }, 'websocket client socket error'),
+    );
     socket.once('close', () => {
       // A handshake still held by the activator leaves its queue.
       if (!exchange.responded) exchange.emit('abort');

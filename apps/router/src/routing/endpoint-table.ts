@@ -122,6 +122,11 @@ export class EndpointTable {
     return this.commands.pipeline();
   }
 
+  /** Whether the commands connection is up: until then, commands wait in its offline queue. */
+  get commandsReady(): boolean {
+    return this.commands.status === 'ready';
+  }
+
   /** Rejects unless Redis answers now: for /readyz. */
   async check(): Promise<void> {
     if (!this.loaded) throw new Error('endpoint table not loaded yet');

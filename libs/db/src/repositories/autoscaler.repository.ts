@@ -95,7 +95,7 @@ export class AutoscalerRepository {
     _system: SystemScope,
     appIds: string[],
     finishedPhases: InstancePhase[],
-  ): Promise<Pick<Instance, 'id' | 'appId' | 'processType' | 'ready'>[]> {
+  ): Promise<Pick<Instance, 'id' | 'appId' | 'processType' | 'ready' | 'readyAt'>[]> {
     return this.db.instance.findMany({
       where: {
         appId: { in: appIds },
@@ -104,7 +104,7 @@ export class AutoscalerRepository {
         drainingSince: null,
         phase: { notIn: finishedPhases },
       },
-      select: { id: true, appId: true, processType: true, ready: true },
+      select: { id: true, appId: true, processType: true, ready: true, readyAt: true },
     });
   }
 

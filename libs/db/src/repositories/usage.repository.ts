@@ -2,8 +2,10 @@ import type { Db } from '../prisma-client';
 import type { SystemScope, TenantScope } from '../tenant-scope';
 import { Prisma } from '../generated/prisma/client';
 
-/** The one cursor of instance-seconds: how far every instance's running time has been counted. */
+/** The cursor of instance-seconds: how far every instance's running time has been counted. */
 const INSTANCES_CURSOR = 'instances';
+/** The cursor of requests: the routers' minutes before it are counted (a minute boundary). */
+const REQUESTS_CURSOR = 'requests';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
@@ -36,9 +38,25 @@ export interface RequestUsageSum extends UsageOwner {
   requests: bigint;
 }
 
+/** Requests the routers answered for one app in one minute. */
+export interface MinuteRequests {
+  /** The minute's start (UTC). */
+  minute: Date;
+  appId: string;
+  requests: number;
+}
+
+/** What `accountRequests` added. */
+export interface RequestsAccounted {
+  /** Summed over the apps that exist. */
+  requests: number;
+  /** Apps that no longer exist (or ids that are not app ids): their counts are not recorded. */
+  unknownAppIds: string[];
+}
+
 /**
  * Usage per app per hour: what a multi-tenant operator bills or caps. The control plane adds to
- * it (instance-seconds from the instances' running spans, requests from the routers' counters);
+ * it (instance-seconds from the instances' running spans, requests from the routers' minutes);
  * tenants read their own. Rows keep the app's and namespace's names because they outlive both.
  */
 export class UsageRepository {
@@ -48,9 +66,23 @@ export class UsageRepository {
    * The control plane's, in its fenced transaction: until when instance-seconds are counted,
    * locked until the transaction ends; null before the first count.
    */
-  async accountedUntil(_system: SystemScope): Promise<Date | null> {
+  accountedUntil(_system: SystemScope): Promise<Date | null> {
+    return this.cursor(INSTANCES_CURSOR, true);
+  }
+
+  /**
+   * The control plane's: until when (a minute boundary) requests are counted; null before the
+   * first count. With `lock`, in its fenced transaction, locked until the transaction ends;
+   * without, a glance that may be behind by the time the transaction reads it again.
+   */
+  requestsAccountedUntil(_system: SystemScope, lock: boolean): Promise<Date | null> {
+    return this.cursor(REQUESTS_CURSOR, lock);
+  }
+
+  private async cursor(id: string, lock: boolean): Promise<Date | null> {
+    const forUpdate = lock ? Prisma.sql`FOR UPDATE` : Prisma.empty;
     const rows = await this.db.$queryRaw<{ accountedUntil: Date }[]>`
-      SELECT "accountedUntil" FROM "UsageCursor" WHERE id = ${INSTANCES_CURSOR} FOR UPDATE`;
+      SELECT "accountedUntil" FROM "UsageCursor" WHERE id = ${id} ${forUpdate}`;
     return rows[0]?.accountedUntil ?? null;
   }
 
@@ -98,29 +130,36 @@ export class UsageRepository {
       ON CONFLICT ("appId", hour, "memoryMb", "cpuMillis") DO UPDATE SET
         "instanceSeconds" = u."instanceSeconds" + EXCLUDED."instanceSeconds",
         "updatedAt" = EXCLUDED."updatedAt"`;
-    await this.db.usageCursor.upsert({
-      where: { id: INSTANCES_CURSOR },
-      create: { id: INSTANCES_CURSOR, accountedUntil: to },
-      update: { accountedUntil: to },
-    });
+    await this.moveCursor(INSTANCES_CURSOR, to);
     return touched;
   }
 
   /**
-   * The control plane's: adds request counts (by app id) to their apps' `hour`. Counts of apps
-   * that no longer exist (or ids that are not app ids) are not recorded: returns their ids.
+   * The control plane's: adds each minute's requests to its app's usage in the hour the minute
+   * falls in, and moves the requests cursor to `until`: call it in the transaction that locked the
+   * cursor, with the minutes from it to `until`, so a minute is counted once whoever leads.
    */
-  async addRequests(_system: SystemScope, hour: Date, counts: Map<string, number>): Promise<string[]> {
-    const entries = [...counts].filter(([appId, count]) => UUID.test(appId) && count > 0);
-    const appIds = entries.map(([appId]) => appId);
+  async accountRequests(
+    _system: SystemScope,
+    minutes: MinuteRequests[],
+    until: Date,
+  ): Promise<RequestsAccounted> {
+    const entries = minutes.filter((entry) => UUID.test(entry.appId) && entry.requests > 0);
     const recorded = new Set<string>();
     if (entries.length) {
+      // Summed per hour first: one INSERT may not touch a row twice.
       const rows = await this.db.$queryRaw<{ appId: string }[]>`
         INSERT INTO "RequestUsage" AS u ("tenantId", "namespaceId", "appId", "namespaceName", "appName",
                                          hour, requests, "updatedAt")
-        SELECT a."tenantId", a."namespaceId", a.id, n.name, a.name, ${hour}::timestamptz, c.requests, now()
-        FROM unnest(${appIds}::uuid[], ${entries.map(([, count]) => Math.round(count))}::bigint[])
-               AS c("appId", requests)
+        SELECT a."tenantId", a."namespaceId", a.id, n.name, a.name, c.hour, c.requests, now()
+        FROM (
+          SELECT m."appId", date_trunc('hour', m.minute, 'UTC') AS hour, SUM(m.requests)::bigint AS requests
+          FROM unnest(${entries.map((entry) => entry.appId)}::uuid[],
+                      ${entries.map((entry) => entry.minute.toISOString())}::timestamptz[],
+                      ${entries.map((entry) => Math.round(entry.requests))}::bigint[])
+                 AS m("appId", minute, requests)
+          GROUP BY 1, 2
+        ) c
         JOIN "App" a ON a.id = c."appId"
         JOIN "Namespace" n ON n.id = a."namespaceId"
         ON CONFLICT ("appId", hour) DO UPDATE SET
@@ -129,7 +168,24 @@ export class UsageRepository {
         RETURNING "appId"::text AS "appId"`;
       for (const row of rows) recorded.add(row.appId);
     }
-    return [...counts.keys()].filter((appId) => !recorded.has(appId) && (counts.get(appId) ?? 0) > 0);
+    await this.moveCursor(REQUESTS_CURSOR, until);
+    const counted = minutes.filter((entry) => entry.requests > 0);
+    return {
+      requests: counted
+        .filter((entry) => recorded.has(entry.appId))
+        .reduce((sum, entry) => sum + Math.round(entry.requests), 0),
+      unknownAppIds: [...new Set(counted.map((entry) => entry.appId))].filter(
+        (appId) => !recorded.has(appId),
+      ),
+    };
+  }
+
+  private async moveCursor(id: string, to: Date): Promise<void> {
+    await this.db.usageCursor.upsert({
+      where: { id },
+      create: { id, accountedUntil: to },
+      update: { accountedUntil: to },
+    });
   }
 
   /** The tenant's instance-seconds over the range, per app and size (and hour). */

@@ -64,7 +64,11 @@ export const agentMetricsSchema = z.strictObject({
       z.strictObject({
         instanceId: z.uuid(),
         cpu: z.number().min(0).max(1000),
-        memoryBytes: z.number().min(0),
+        // A petabyte: any real instance is far below, and Redis' integer counters stay exact.
+        memoryBytes: z
+          .number()
+          .min(0)
+          .max(2 ** 50),
         ready: z.boolean(),
       }),
     )
