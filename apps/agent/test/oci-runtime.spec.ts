@@ -1,4 +1,4 @@
-import { readdir } from 'node:fs/promises';
+import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { containerPreconditions, findRunc, runc } from '@nimbus/sandbox';
 import { ImageCache } from '../src/images/image-cache';
@@ -52,6 +52,39 @@ suite(title, () => {
   };
 
   runtimeContract(fixture);
+
+  describe('startup CPU boost', () => {
+    const boosted = {
+      ...fixture,
+      runtime: () => new OciRuntime({ stateDir: join(work, 'state'), startupBoostMs: 300 }),
+    };
+    const instances = new Instances(boosted);
+    afterEach(() => instances.cleanup());
+
+    it('should boot on a whole CPU, then hold the container to its request', async () => {
+      const { handle } = await instances.start(
+        'node server.js',
+        {},
+        {
+          resources: { cpuMillis: 250, memoryMb: 256 },
+        },
+      );
+      // runc's own record of the container's cgroups: v1 has a cpu directory, v2 one unified one.
+      const state = JSON.parse(
+        await readFile(join(work, 'state', 'runc', handle.containerId as string, 'state.json'), 'utf8'),
+      ) as { cgroup_paths: Record<string, string> };
+      const { cpu, '': unified } = state.cgroup_paths;
+      const quota = async () =>
+        cpu
+          ? (await readFile(join(cpu, 'cpu.cfs_quota_us'), 'utf8')).trim()
+          : (await readFile(join(unified as string, 'cpu.max'), 'utf8')).split(' ')[0];
+
+      expect(await quota()).toBe('100000');
+      await new Promise((resolve) => setTimeout(resolve, 400));
+      expect(await boosted.runtime().state(handle)).toEqual({ running: true });
+      expect(await quota()).toBe('25000');
+    });
+  });
 
   describe('isolation', () => {
     const instances = new Instances(fixture);

@@ -127,6 +127,11 @@ describe('metrics', () => {
     });
 
     it('should tell the orchestrator that fresh metrics arrived, so its autoscaler need not wait', async () => {
+      // A wake-up of an earlier post may still be on its way: start once none has come for a while.
+      for (let seen = -1; seen !== wakes.length; ) {
+        seen = wakes.length;
+        await new Promise((resolve) => setTimeout(resolve, 200));
+      }
       wakes.length = 0;
       const fresh = { to: 'orchestrator', changed: { kind: 'metrics', id: nodeAId } };
       expect((await post(nodeA, { at: Date.now(), samples: [sample(ids.webA, 0.4)] })).status).toBe(200);

@@ -8,6 +8,7 @@ import { markKilled, readExitStatus } from './exit-status';
 import { removeRoot, writeBundle } from './oci-bundle';
 import { processRunning, readProcStat, waitFor } from './proc-stat';
 import type { InstanceSpec, Runtime, RuntimeHandle, RuntimeState, RuntimeStats } from './runtime';
+import { StartupBoosts } from './startup-boost';
 
 export interface OciRuntimeOptions {
   /** The agent's state directory: runc keeps its container state under `<stateDir>/runc`. */
@@ -20,9 +21,13 @@ export interface OciRuntimeOptions {
   maxProcesses?: number;
   /** How long SIGKILL may take before stop() gives up. */
   killTimeoutMs?: number;
+  /** How long an instance boots with a boosted CPU quota (default 10 s); tests shorten it. */
+  startupBoostMs?: number;
 }
 
 const DEFAULT_USER = { uid: 10001, gid: 10001 };
+/** The CFS period the bundle's CPU limit is set in (libs/sandbox's ociSpec). */
+const CPU_PERIOD_US = 100_000;
 
 /**
  * The `oci` runtime: each instance a runc container (pid, mount, ipc and uts namespaces; the
@@ -34,12 +39,26 @@ export class OciRuntime implements Runtime {
   readonly kind = 'oci' as const;
   private readonly root: string;
   private readonly user: { uid: number; gid: number };
+  private readonly boosts: StartupBoosts;
 
   constructor(private readonly options: OciRuntimeOptions) {
     this.root = resolve(options.stateDir, 'runc');
     this.user = options.user ?? DEFAULT_USER;
     if (this.user.uid === 0 || this.user.gid === 0)
       throw new Error('the oci runtime never runs instances as root');
+    this.boosts = new StartupBoosts(async (handle, cpus) => {
+      const quota = String(Math.round(cpus * CPU_PERIOD_US));
+      const id = containerIdOf(handle);
+      const call = await runc(runcBinary(), this.root, [
+        'update',
+        '--cpu-period',
+        String(CPU_PERIOD_US),
+        '--cpu-quota',
+        quota,
+        id,
+      ]);
+      if (!call.ok) throw new Error(call.stderr);
+    }, options.startupBoostMs);
   }
 
   async start(spec: InstanceSpec): Promise<RuntimeHandle> {
@@ -47,18 +66,24 @@ export class OciRuntime implements Runtime {
     await mkdir(this.root, { recursive: true, mode: 0o700 });
     await mkdir(spec.dir, { recursive: true });
     const id = containerId(spec.instanceId);
-    await writeBundle(spec, {
-      id,
-      user: this.user,
-      maxProcesses: this.options.maxProcesses ?? 1024,
-      ...(this.options.cgroupParent ? { cgroupParent: this.options.cgroupParent } : {}),
-    });
+    const cpus = spec.resources.cpuMillis / 1000;
+    const starting = { ...spec.resources, cpuMillis: Math.round(this.boosts.startingCpus(cpus) * 1000) };
+    await writeBundle(
+      { ...spec, resources: starting },
+      {
+        id,
+        user: this.user,
+        maxProcesses: this.options.maxProcesses ?? 1024,
+        ...(this.options.cgroupParent ? { cgroupParent: this.options.cgroupParent } : {}),
+      },
+    );
 
     const stdoutPath = join(spec.dir, 'stdout.log');
     const stderrPath = join(spec.dir, 'stderr.log');
     const pidFile = join(spec.dir, 'container.pid');
     const logFile = join(spec.dir, 'runc.log');
     await rm(pidFile, { force: true });
+    await this.boosts.begin(spec.instanceId, spec.dir, cpus);
     const stdout = await open(stdoutPath, 'a');
     const stderr = await open(stderrPath, 'a');
     let code: number | null;
@@ -110,7 +135,10 @@ export class OciRuntime implements Runtime {
 
   async state(handle: RuntimeHandle): Promise<RuntimeState> {
     // Asked every few ms while an instance starts: a live init needs no `runc state` process.
-    if (handle.pid !== undefined && (await this.running(handle))) return { running: true };
+    if (handle.pid !== undefined && (await this.running(handle))) {
+      await this.boosts.settle(handle);
+      return { running: true };
+    }
     const status = await this.status(handle);
     if (status !== 'stopped' && status !== null) return { running: true };
     // The container's cgroup stays until `runc delete`: its OOM counter tells a kill by the memory limit.
@@ -147,6 +175,7 @@ export class OciRuntime implements Runtime {
       throw new Error(`runc could not delete ${handle.containerId}: ${call.stderr}`);
     await removeRoot(join(handle.dir, 'rootfs'));
     await rm(handle.dir, { recursive: true, force: true });
+    this.boosts.forget(handle.instanceId);
   }
 
   async stats(handle: RuntimeHandle): Promise<RuntimeStats | null> {

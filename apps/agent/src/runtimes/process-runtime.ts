@@ -13,6 +13,7 @@ import {
 import { processEnv } from './image-paths';
 import { copyImageRoot } from './instance-copy';
 import { createProcessCgroup, setCpuQuota } from './process-cgroup';
+import { StartupBoosts } from './startup-boost';
 import { processGroupUsage, processRunning, readProcStat, waitFor } from './proc-stat';
 import type { InstanceSpec, Runtime, RuntimeHandle, RuntimeState, RuntimeStats } from './runtime';
 
@@ -36,17 +37,7 @@ export interface ProcessRuntimeOptions {
 /** Kept in the instance's directory: what a later agent needs that the handle does not carry. */
 interface InstanceRecord {
   cgroup: CgroupPaths | null;
-  /** Until `until` (epoch ms) it runs with a startup boost; then its quota is set to `cpus`. */
-  boost?: { until: number; cpus: number };
 }
-
-/**
- * Startup CPU boost, as Cloud Run's: an instance boots on at least a whole CPU (twice its request
- * if more), then gets its request. At a 250m quota the CFS lets it run 25 ms of every 100, so
- * a Node.js boot that takes 85 ms takes three times that, which a request at zero waits out.
- */
-const STARTUP_BOOST_MS = 10_000;
-const boostedCpus = (cpus: number) => Math.max(1, 2 * cpus);
 
 const RECORD_FILE = 'process.json';
 /** The instance's copy of the image, below its directory. */
@@ -62,10 +53,14 @@ const ROOT_DIR = 'root';
 export class ProcessRuntime implements Runtime {
   readonly kind = 'process' as const;
 
-  /** Instances whose boost is over (or that had none): their record need not be read each look. */
-  private readonly settled = new Set<string>();
+  private readonly boosts: StartupBoosts;
 
-  constructor(private readonly options: ProcessRuntimeOptions) {}
+  constructor(private readonly options: ProcessRuntimeOptions) {
+    this.boosts = new StartupBoosts(async (handle, cpus) => {
+      const { cgroup } = await readRecord(handle.dir);
+      if (cgroup) await setCpuQuota(cgroup, cpus);
+    }, options.startupBoostMs);
+  }
 
   async start(spec: InstanceSpec): Promise<RuntimeHandle> {
     const { dir } = spec;
@@ -88,22 +83,17 @@ export class ProcessRuntime implements Runtime {
     const cgroup = await createProcessCgroup({
       memoryBytes: spec.resources.memoryMb * 1024 * 1024,
       maxProcesses: this.options.maxProcesses ?? 1024,
-      cpus: cpus > 0 ? boostedCpus(cpus) : 0,
+      cpus: this.boosts.startingCpus(cpus),
     });
-    this.settled.delete(spec.instanceId);
     const stdoutPath = join(dir, 'stdout.log');
     const stderrPath = join(dir, 'stderr.log');
     let pid: number;
     try {
       // Written before the process exists, so a crash right after spawning still leaves it findable.
-      const record: InstanceRecord = {
-        cgroup: cgroup?.paths ?? null,
-        ...(cgroup &&
-          cpus > 0 && {
-            boost: { until: Date.now() + (this.options.startupBoostMs ?? STARTUP_BOOST_MS), cpus },
-          }),
-      };
+      const record: InstanceRecord = { cgroup: cgroup?.paths ?? null };
       await writeFile(join(dir, RECORD_FILE), JSON.stringify(record));
+      // Without a cgroup of its own there is no quota to boost.
+      await this.boosts.begin(spec.instanceId, dir, cgroup ? cpus : 0);
       pid = await spawnDetached(
         wrapperArgv(paths.command(spec.command), statusFileIn(dir), cgroup?.procsFiles, user),
         { cwd: paths.path(spec.image.workingDir), env, stdoutPath, stderrPath },
@@ -129,7 +119,7 @@ export class ProcessRuntime implements Runtime {
 
   async state(handle: RuntimeHandle): Promise<RuntimeState> {
     if (await this.running(handle)) {
-      await this.endBoost(handle);
+      await this.boosts.settle(handle);
       return { running: true };
     }
     const { cgroup } = await readRecord(handle.dir);
@@ -166,7 +156,7 @@ export class ProcessRuntime implements Runtime {
     const { cgroup } = await readRecord(handle.dir);
     if (cgroup) await destroyCgroups(cgroup);
     await rm(handle.dir, { recursive: true, force: true });
-    this.settled.delete(handle.instanceId);
+    this.boosts.forget(handle.instanceId);
   }
 
   async stats(handle: RuntimeHandle): Promise<RuntimeStats | null> {
@@ -177,19 +167,6 @@ export class ProcessRuntime implements Runtime {
     // No CPU accounting of our own here: the process group's, from /proc.
     const fromProc = await processGroupUsage(handle.pid as number);
     return { cpuSeconds: fromProc.cpuSeconds, memoryBytes: fromCgroup?.memoryBytes ?? fromProc.memoryBytes };
-  }
-
-  /**
-   * Sets the instance's own quota once its boost is over: on a look at it while it runs, so that
-   * an agent restarted in the meantime (its instances run on) still does, from the record.
-   */
-  private async endBoost(handle: RuntimeHandle): Promise<void> {
-    if (this.settled.has(handle.instanceId)) return;
-    const { cgroup, boost } = await readRecord(handle.dir);
-    if (boost && Date.now() < boost.until) return;
-    // A cgroup that cannot take its quota (gone with the instance) must not fail the look at it.
-    if (boost && cgroup) await setCpuQuota(cgroup, boost.cpus).catch(() => undefined);
-    this.settled.add(handle.instanceId);
   }
 
   private running(handle: RuntimeHandle): Promise<boolean> {
