@@ -2,8 +2,8 @@ import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
 /** The deployable apps; everything under libs/ is a library. */
-const APPS = ['agent', 'builder', 'cli', 'gateway', 'orchestrator', 'router'];
-const SOURCES = '{ts,mts,cts,js,mjs,cjs}';
+const APPS = ['agent', 'builder', 'cli', 'console', 'gateway', 'orchestrator', 'router'];
+const SOURCES = '{ts,tsx,mts,cts,js,mjs,cjs}';
 /** Deepest directory below a package's root that holds source; deeper files fail the check below. */
 const MAX_DEPTH = 8;
 

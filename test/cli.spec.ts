@@ -235,9 +235,9 @@ describe('nimbus CLI', () => {
         new RegExp(`^Created app api in ${tenant}/prod \\(runtime (oci|process)\\)\n$`),
       );
       const listed = ok(await run('apps'));
-      expect(listed).toMatch(/^NAME +CONFIG VERSION +CREATED +UPDATED$/m);
-      expect(listed).toMatch(/^api +0 /m);
-      expect(listed).toMatch(/^web +0 /m);
+      expect(listed).toMatch(/^NAME +STATUS +RELEASE +CONFIG VERSION +CREATED +UPDATED$/m);
+      expect(listed).toMatch(/^api +undeployed +- +0 /m);
+      expect(listed).toMatch(/^web +undeployed +- +0 /m);
       expect(
         json<{ name: string }[]>(await run('apps', '--json'))
           .map((app) => app.name)

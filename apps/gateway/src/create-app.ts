@@ -5,6 +5,7 @@ import type { Express, Request, Response } from 'express';
 import type { Logger } from '@nimbus/logging';
 import { AppModule } from './app.module';
 import type { GatewayConfig } from './gateway.config';
+import { serveConsole } from './infra/console-static';
 import { jsonBodies } from './infra/json-body.middleware';
 import { MetricsService } from './infra/metrics.service';
 import { NestLogger } from './infra/nest-logger';
@@ -27,6 +28,7 @@ export async function createGatewayApp(
   });
   app.disable('x-powered-by');
   app.set('query parser', 'simple');
+  if (config.NIMBUS_TRUST_PROXY) app.set('trust proxy', config.NIMBUS_TRUST_PROXY);
   app.enableShutdownHooks();
   app.use(requestContext(logger, app.get(MetricsService), config.NIMBUS_ACCESS_LOG));
   app.use(jsonBodies(config.NIMBUS_BODY_LIMIT));
@@ -34,12 +36,11 @@ export async function createGatewayApp(
   if (!init) return app;
   // Registered before init, ahead of Nest's not-found handler; the document needs the initialised app.
   let document = '';
-  (app.getHttpAdapter().getInstance() as Express).get(
-    '/v1/openapi.json',
-    (_request: Request, response: Response) => {
-      response.type('application/json').send(document);
-    },
-  );
+  const server = app.getHttpAdapter().getInstance() as Express;
+  serveConsole(server, config.NIMBUS_CONSOLE_DIR, logger);
+  server.get('/v1/openapi.json', (_request: Request, response: Response) => {
+    response.type('application/json').send(document);
+  });
   await app.init();
   document = JSON.stringify(buildOpenApiDocument(app));
   return app;

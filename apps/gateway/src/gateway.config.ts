@@ -57,6 +57,25 @@ export const gatewayConfigSchema = z.object({
    * runc runs on this host, else `process`. Set it where the gateway's host is not like the nodes.
    */
   NIMBUS_DEFAULT_RUNTIME: z.enum(['auto', 'oci', 'process']).default('auto'),
+  /**
+   * The proxies in front of the gateway whose X-Forwarded-For/-Proto it believes (Express's `trust
+   * proxy`: loopback, linklocal, uniquelocal, addresses or CIDRs, comma-separated). Behind a proxy
+   * that terminates TLS this makes the session cookie Secure and rate limits see the client's
+   * address; unset, forwarded headers are ignored.
+   */
+  NIMBUS_TRUST_PROXY: z
+    .string()
+    .regex(
+      /^\s*(loopback|linklocal|uniquelocal|[0-9a-fA-F.:]+(\/\d{1,3})?)(\s*,\s*(loopback|linklocal|uniquelocal|[0-9a-fA-F.:]+(\/\d{1,3})?))*\s*$/,
+      'must be loopback, linklocal, uniquelocal, or addresses/CIDRs, comma-separated',
+    )
+    .optional(),
+  /** The built web console served at /console/ (by default apps/console/dist of this checkout). */
+  NIMBUS_CONSOLE_DIR: z
+    .string()
+    .min(1)
+    .default(resolve(__dirname, '../../console/dist'))
+    .transform((path) => resolve(path)),
   /** Apps answer at APP.NAMESPACE.TENANT.NIMBUS_DOMAIN on the router's port. */
   NIMBUS_DOMAIN: z
     .string()

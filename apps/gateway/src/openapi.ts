@@ -2,6 +2,7 @@ import type { INestApplication } from '@nestjs/common';
 import { DocumentBuilder, SwaggerModule, type OpenAPIObject } from '@nestjs/swagger';
 import type { OperationObject, ParameterObject, PathItemObject } from '@nestjs/swagger';
 import { cleanupOpenApiDoc } from 'nestjs-zod';
+import { SESSION_COOKIE } from './auth/session-cookie';
 
 const PROBLEM_SCHEMA = {
   type: 'object',
@@ -69,6 +70,11 @@ export function buildOpenApiDocument(app: INestApplication): OpenAPIObject {
     )
     .setVersion('1')
     .addBearerAuth({ type: 'http', scheme: 'bearer', description: 'An API or session token (nmb_…)' })
+    .addCookieAuth(SESSION_COOKIE, {
+      type: 'apiKey',
+      in: 'cookie',
+      description: "The console's session (HttpOnly); writes also need the session's X-CSRF-Token",
+    })
     .build();
   const document = cleanupOpenApiDoc(
     SwaggerModule.createDocument(app, config, {

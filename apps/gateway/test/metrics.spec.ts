@@ -128,7 +128,7 @@ describe('metrics', () => {
 
     it('should tell the orchestrator that fresh metrics arrived, so its autoscaler need not wait', async () => {
       // A wake-up of an earlier post may still be on its way: start once none has come for a while.
-      for (let seen = -1; seen !== wakes.length; ) {
+      for (let seen = -1; seen !== wakes.length;) {
         seen = wakes.length;
         await new Promise((resolve) => setTimeout(resolve, 200));
       }

@@ -87,6 +87,8 @@ describe('secrets', () => {
       (await api(developer, 'GET', '/v1/tenants/acme/namespaces/prod/apps/web/environment?reveal=true'))
         .status,
     ).toBe(403);
+    const reveals = () => gateway.db.auditEntry.findMany({ where: { action: 'secrets.reveal' } });
+    expect(await reveals()).toEqual([]);
 
     const revealed = await api(
       owner,
@@ -98,6 +100,16 @@ describe('secrets', () => {
       SECRET,
       SECRET,
     ]);
+    // Who saw which secrets is on record (their names, never their values).
+    const [record, ...more] = await reveals();
+    expect(more).toEqual([]);
+    expect(record).toMatchObject({ targetType: 'app', targetName: 'web' });
+    expect((record!.details as { keys: string[] }).keys.sort()).toEqual([
+      'APP_SECRET',
+      'NS_SECRET',
+      'TENANT_SECRET',
+    ]);
+    expect(JSON.stringify(record!.details)).not.toContain(SECRET);
   });
 
   it('should never write a secret value to the logs', () => {

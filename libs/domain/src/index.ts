@@ -20,3 +20,5 @@ export { appJsonFormation, describeFormation, parseFormationSize } from './app-j
 export type { FormationRequest } from './app-json-formation';
 export { quotaExcess, replicasWithinQuota, totalResources } from './quota';
 export type { QuotaLimits, ResourceTotals } from './quota';
+export { appStatus, APP_STATUSES } from './app-status';
+export type { AppStatus, AppStatusFacts } from './app-status';

@@ -35,3 +35,4 @@ export type { BuilderPeer, BuilderProcess } from './builder-process';
 export { startRegistry } from './oci-registry';
 export type { TestRegistry, TestRegistryOptions } from './oci-registry';
 export { requireTool, run, runJson } from './external-tools';
+export { launchChromium } from './chromium';

@@ -50,9 +50,11 @@ export function registerAppCommands(program: Command, context: CliContext): void
       emit(options.json, apps, () => {
         if (apps.length === 0) return print(`${target.tenant}/${target.namespace} has no apps.`);
         printTable(
-          ['name', 'config version', 'created', 'updated'],
+          ['name', 'status', 'release', 'config version', 'created', 'updated'],
           apps.map((app) => [
             app.name,
+            app.status,
+            app.currentRelease === null ? '-' : `v${app.currentRelease}`,
             app.configVersion,
             formatDate(app.createdAt),
             formatDate(app.updatedAt),
@@ -98,6 +100,7 @@ export function registerAppCommands(program: Command, context: CliContext): void
           ['Namespace', app.namespace],
           ['URL', app.url],
           ['Runtime', app.runtime],
+          ['Status', app.status],
           ['Release', app.currentRelease === null ? null : `v${app.currentRelease}`],
           ['Config version', app.configVersion],
           ['Created', formatDate(app.createdAt)],

@@ -37,7 +37,7 @@ export class AppsController {
   @RequireRole('viewer')
   @ZodResponse({ status: 200, type: AppDto })
   get(@CurrentAccess() access: TenantAccess, @CurrentApp() app: App) {
-    return this.apps.present(app, access);
+    return this.apps.describe(app, access);
   }
 
   /** Changes how the app's instances run (`process` or `oci`); they are replaced one by one. */

@@ -1,6 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { AppRepository, AuditRepository, InstanceRepository, type App, type RuntimeKind } from '@nimbus/db';
-import { appUrl } from '@nimbus/domain';
+import { appUrl, type AppStatus } from '@nimbus/domain';
 import { containerSupport } from '@nimbus/sandbox';
 import { GATEWAY_CONFIG, type GatewayConfig } from '../gateway.config';
 import { ClusterEventsService } from '../infra/cluster-events.service';
@@ -8,6 +8,7 @@ import { conflict, notFound } from '../common/problem';
 import { requireNamespace } from '../common/access-targets';
 import { PrismaService } from '../infra/prisma.service';
 import { auditEntry } from '../audit/audit-entry';
+import { readAppStatuses } from './app-statuses';
 import { GitRepositoriesService } from '../git/git-repositories.service';
 import type { Principal, TenantAccess } from '../auth/principal';
 
@@ -43,10 +44,17 @@ export class AppsService {
 
   async list(access: TenantAccess) {
     const apps = await new AppRepository(this.prisma.client).list(access.scope, requireNamespace(access).id);
-    return apps.map((app) => this.present(app, access));
+    const statuses = await readAppStatuses(this.prisma.client, access.scope, apps);
+    return apps.map((app) => this.present(app, access, statuses.get(app.id) ?? 'undeployed'));
   }
 
-  present(app: App, access: TenantAccess) {
+  /** One app as the API shows it, with how it is doing now. */
+  async describe(app: App, access: TenantAccess) {
+    const statuses = await readAppStatuses(this.prisma.client, access.scope, [app]);
+    return this.present(app, access, statuses.get(app.id) ?? 'undeployed');
+  }
+
+  private present(app: App, access: TenantAccess, status: AppStatus) {
     const namespace = requireNamespace(access).name;
     return {
       id: app.id,
@@ -56,6 +64,7 @@ export class AppsService {
       configVersion: app.configVersion,
       currentRelease: app.currentReleaseVersion,
       runtime: app.runtime,
+      status,
       url: appUrl(
         { tenant: access.tenant.name, namespace, app: app.name },
         this.config.NIMBUS_DOMAIN,
@@ -74,7 +83,7 @@ export class AppsService {
     runtime: RuntimeKind,
     requestId: string | null,
   ) {
-    if (app.runtime === runtime) return this.present(app, access);
+    if (app.runtime === runtime) return this.describe(app, access);
     const updated = await this.prisma.client.$transaction(async (tx) => {
       const changed = await new AppRepository(tx).setRuntime(access.scope, app.id, runtime);
       await new InstanceRepository(tx).evictServices(access.scope, app.id);
@@ -94,7 +103,7 @@ export class AppsService {
       return changed;
     });
     this.events.wakeApp(app.id);
-    return this.present(updated, access);
+    return this.describe(updated, access);
   }
 
   async create(
@@ -119,22 +128,23 @@ export class AppsService {
         access.scope,
         auditEntry(principal, requestId, 'app.create', 'app', `${namespace.name}/${name}`),
       );
-      return this.present(app, access);
+      return this.present(app, access, 'undeployed');
     });
   }
 
   async destroy(principal: Principal, access: TenantAccess, app: App, requestId: string | null) {
-    const deleted = await this.prisma.client.$transaction(async (tx) => {
+    // As it was when it went.
+    const before = await this.describe(app, access);
+    await this.prisma.client.$transaction(async (tx) => {
       await new AppRepository(tx).delete(access.scope, app.id);
       await new AuditRepository(tx).record(
         access.scope,
         auditEntry(principal, requestId, 'app.delete', 'app', `${requireNamespace(access).name}/${app.name}`),
       );
-      return this.present(app, access);
     });
     this.events.wakeApp(app.id);
     // After the commit: a failure here leaves an orphaned directory, never a repository-less app.
     await this.repositories.remove(access.scope.tenantId, app.id);
-    return deleted;
+    return before;
   }
 }

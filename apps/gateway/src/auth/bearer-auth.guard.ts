@@ -4,9 +4,12 @@ import { AuthGuard } from '@nestjs/passport';
 import { ProblemException } from '../common/problem';
 import { PUBLIC_ROUTE } from './auth.decorators';
 
-/** Every route needs a valid bearer token unless marked @Public(). */
+/**
+ * Every route needs a valid bearer token, or the console's session cookie, unless marked
+ * @Public(). Passport tries them in this order and the first that authenticates wins.
+ */
 @Injectable()
-export class BearerAuthGuard extends AuthGuard('bearer') {
+export class BearerAuthGuard extends AuthGuard(['bearer', 'session-cookie']) {
   constructor(private readonly reflector: Reflector) {
     super({ session: false });
   }

@@ -37,6 +37,8 @@ declare module 'express' {
     principal?: Principal;
     access?: TenantAccess;
     requestId?: string;
+    /** The session token of a request the console's cookie authenticated. */
+    sessionToken?: string;
     /** The auth cache epoch read when the request was authenticated (null: cache bypassed). */
     authEpoch?: string | null;
   }

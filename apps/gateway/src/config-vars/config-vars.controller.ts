@@ -38,7 +38,7 @@ function configController(scope: ScopeRoutes): Type<unknown> {
     @Wide
     @ZodResponse({ status: 200, type: ConfigSetDto })
     vars(@CurrentAccess() access: TenantAccess, @Req() request: Request) {
-      return this.config.list(access, scope.target(request), 'var', false);
+      return this.config.list(access, scope.target(request), 'var', null);
     }
 
     @Patch('config')
@@ -59,8 +59,15 @@ function configController(scope: ScopeRoutes): Type<unknown> {
     @RequireRole('viewer')
     @Wide
     @ZodResponse({ status: 200, type: ConfigSetDto })
-    secrets(@CurrentAccess() access: TenantAccess, @Req() request: Request, @Query() query: RevealQueryDto) {
-      return this.config.list(access, scope.target(request), 'secret', query.reveal);
+    secrets(
+      @CurrentPrincipal() principal: Principal,
+      @CurrentAccess() access: TenantAccess,
+      @Req() request: Request,
+      @Query() query: RevealQueryDto,
+      @RequestId() requestId: string | null,
+    ) {
+      const reveal = query.reveal ? { principal, requestId } : null;
+      return this.config.list(access, scope.target(request), 'secret', reveal);
     }
 
     @Patch('secrets')
@@ -116,10 +123,13 @@ export class EnvironmentController {
   @RequireRole('viewer')
   @ZodResponse({ status: 200, type: EnvironmentDto })
   environment(
+    @CurrentPrincipal() principal: Principal,
     @CurrentAccess() access: TenantAccess,
     @Req() request: Request,
     @Query() query: RevealQueryDto,
+    @RequestId() requestId: string | null,
   ) {
-    return this.config.environment(access, currentAppOf(request), query.reveal);
+    const reveal = query.reveal ? { principal, requestId } : null;
+    return this.config.environment(access, currentAppOf(request), reveal);
   }
 }

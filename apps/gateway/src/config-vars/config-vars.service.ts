@@ -21,6 +21,12 @@ import { ReleasesService, type ConfigReach } from '../releases/releases.service'
 import type { Principal, TenantAccess } from '../auth/principal';
 import type { PatchConfigDto } from './dto/config.dto';
 
+/** Who asked to see secrets' values: revealing is audited, as a change would be. */
+export interface RevealRequest {
+  principal: Principal;
+  requestId: string | null;
+}
+
 /** The tenant, namespace or app a config request addresses. */
 export type ConfigTarget = { scope: 'tenant' } | { scope: 'namespace' } | { scope: 'app'; app: App };
 
@@ -36,14 +42,20 @@ export class ConfigVarsService {
     private readonly releases: ReleasesService,
   ) {}
 
-  async list(access: TenantAccess, target: ConfigTarget, kind: ConfigKind, reveal: boolean) {
+  async list(access: TenantAccess, target: ConfigTarget, kind: ConfigKind, reveal: RevealRequest | null) {
     this.assertMayReveal(access, reveal);
     const entries = await new ConfigEntryRepository(this.prisma.client).list(
       access.scope,
       this.owner(access, target),
       kind,
     );
-    const tenantKey = reveal ? await this.keyring.loadTenantKey(this.prisma.client, access.scope) : null;
+    const tenantKey = await this.revealing(
+      reveal,
+      access,
+      target.scope,
+      this.targetName(access, target),
+      entries,
+    );
     return {
       scope: target.scope,
       configVersion: await this.readVersion(this.prisma.client, access, target),
@@ -141,14 +153,14 @@ export class ConfigVarsService {
   }
 
   /** What the app runs with: tenant < namespace < app, each entry naming its source. */
-  async environment(access: TenantAccess, app: App, reveal: boolean) {
+  async environment(access: TenantAccess, app: App, reveal: RevealRequest | null) {
     this.assertMayReveal(access, reveal);
     const entries = await new ConfigEntryRepository(this.prisma.client).forApp(
       access.scope,
       app.namespaceId,
       app.id,
     );
-    const tenantKey = reveal ? await this.keyring.loadTenantKey(this.prisma.client, access.scope) : null;
+    const tenantKey = await this.revealing(reveal, access, 'app', app.name, entries);
     const merged = mergeEnvironment(
       entries.map((entry) => ({
         key: entry.key,
@@ -184,9 +196,30 @@ export class ConfigVarsService {
     return { key: entry.key, value, secret, scope: entry.scope, updatedAt: entry.updatedAt.toISOString() };
   }
 
-  private assertMayReveal(access: TenantAccess, reveal: boolean): void {
+  private assertMayReveal(access: TenantAccess, reveal: RevealRequest | null): void {
     if (reveal && !roleAtLeast(access.role, 'admin'))
       throw forbidden('revealing secrets needs the admin role');
+  }
+
+  /**
+   * The tenant's key when secrets are to be revealed, once the audit log says who saw which
+   * (keys only); no key, and so no value, when the record cannot be written.
+   */
+  private async revealing(
+    reveal: RevealRequest | null,
+    access: TenantAccess,
+    targetType: string,
+    targetName: string,
+    entries: ConfigEntry[],
+  ): Promise<TenantKey | null> {
+    if (!reveal) return null;
+    const keys = entries.filter((entry) => entry.kind === 'secret').map((entry) => entry.key);
+    if (keys.length === 0) return null;
+    await new AuditRepository(this.prisma.client).record(
+      access.scope,
+      auditEntry(reveal.principal, reveal.requestId, 'secrets.reveal', targetType, targetName, { keys }),
+    );
+    return this.keyring.loadTenantKey(this.prisma.client, access.scope);
   }
 
   private owner(access: TenantAccess, target: ConfigTarget): ConfigOwner {

@@ -6,6 +6,8 @@ import { GATEWAY_CONFIG, type GatewayConfig } from '../gateway.config';
 import { RedisService } from './redis.service';
 
 const LOGIN_ATTEMPTS_PER_MINUTE = 20;
+/** Where a password is tried: the CLI's login and the console's sign-in share one budget. */
+const SIGN_IN_PATHS = new Set(['/v1/auth/login', '/v1/auth/session']);
 
 /**
  * Per-token request budget in Redis, shared by every gateway replica; unauthenticated login
@@ -40,7 +42,7 @@ export class RateLimitGuard implements CanActivate {
     const response = context.switchToHttp().getResponse<Response>();
     const [limiter, key] = request.principal
       ? [this.perToken, request.principal.token.id]
-      : request.path === '/v1/auth/login'
+      : request.method === 'POST' && SIGN_IN_PATHS.has(request.path)
         ? [this.perLoginAddress, request.ip ?? 'unknown']
         : [null, null];
     if (!limiter || !key) return true;

@@ -110,6 +110,45 @@ export class TokensService {
     return { token, expiresAt };
   }
 
+  /** The console session a request's cookie carries; a bearer-token caller has none. */
+  async currentSession(principal: Principal, sessionToken: string | null) {
+    if (!sessionToken || principal.token.kind !== 'session')
+      throw new ProblemException(
+        HttpStatus.NOT_FOUND,
+        'session/not_found',
+        'this request carries no console session: sign in with POST /v1/auth/session',
+      );
+    const row = await new ApiTokenRepository(this.prisma.client).getForUser(
+      principal.user.id,
+      principal.token.id,
+    );
+    return { token: sessionToken, expiresAt: row.expiresAt ?? new Date(Date.now()) };
+  }
+
+  /** Signs a person out: the session token is revoked, and refused from the next request on. */
+  async endSession(principal: Principal, requestId: string | null): Promise<void> {
+    if (principal.token.kind !== 'session') {
+      throw new ProblemException(
+        HttpStatus.CONFLICT,
+        'session/not_a_session',
+        'this request is authenticated by an API token, not a session: revoke it with DELETE /v1/tokens/{id}',
+      );
+    }
+    await this.cache.invalidating(
+      this.prisma.client.$transaction(async (tx) => {
+        await new ApiTokenRepository(tx).revoke(principal.user.id, principal.token.id, new Date());
+        await new AuditRepository(tx).record(null, {
+          actorUserId: principal.user.id,
+          actorToken: principal.token.prefix,
+          action: 'session.end',
+          targetType: 'token',
+          targetName: principal.token.prefix,
+          requestId,
+        });
+      }),
+    );
+  }
+
   /**
    * A new API token, never stronger than the token that asks for it: same or narrower tenant and
    * namespace, a role no higher than the caller's in that tenant.

@@ -52,6 +52,22 @@ export interface paths {
     patch?: never;
     trace?: never;
   };
+  '/v1/auth/session': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get: operations['Session_current'];
+    put?: never;
+    post: operations['Session_signIn'];
+    delete: operations['Session_signOut'];
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
   '/v1/tokens': {
     parameters: {
       query?: never;
@@ -734,6 +750,12 @@ export interface components {
       /** Format: date-time */
       createdAt: string;
     };
+    ConsoleSessionDto_Output: {
+      /** @description Send it as X-CSRF-Token with every write that the session cookie authenticates */
+      csrfToken: string;
+      /** Format: date-time */
+      expiresAt: string;
+    };
     TokenListDto_Output: {
       /** Format: uuid */
       id: string;
@@ -912,6 +934,11 @@ export interface components {
        * @enum {string}
        */
       runtime: 'process' | 'oci';
+      /**
+       * @description undeployed, deploying (a rollout under way), crashed, idle (scaled to zero for want of requests), stopped, starting or running
+       * @enum {string}
+       */
+      status: 'undeployed' | 'deploying' | 'crashed' | 'idle' | 'stopped' | 'starting' | 'running';
       /** @description Where the app answers, through the router */
       url: string;
       /** Format: date-time */
@@ -942,6 +969,11 @@ export interface components {
        * @enum {string}
        */
       runtime: 'process' | 'oci';
+      /**
+       * @description undeployed, deploying (a rollout under way), crashed, idle (scaled to zero for want of requests), stopped, starting or running
+       * @enum {string}
+       */
+      status: 'undeployed' | 'deploying' | 'crashed' | 'idle' | 'stopped' | 'starting' | 'running';
       /** @description Where the app answers, through the router */
       url: string;
       /** Format: date-time */
@@ -1630,6 +1662,93 @@ export interface operations {
         content: {
           'application/json': components['schemas']['UserDto_Output'];
         };
+      };
+      /** @description An error, as application/problem+json */
+      default: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+    };
+  };
+  Session_current: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ConsoleSessionDto_Output'];
+        };
+      };
+      /** @description An error, as application/problem+json */
+      default: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+    };
+  };
+  Session_signIn: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody: {
+      content: {
+        'application/json': components['schemas']['LoginDto'];
+      };
+    };
+    responses: {
+      201: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ConsoleSessionDto_Output'];
+        };
+      };
+      /** @description An error, as application/problem+json */
+      default: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+    };
+  };
+  Session_signOut: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description Signed out */
+      204: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content?: never;
       };
       /** @description An error, as application/problem+json */
       default: {

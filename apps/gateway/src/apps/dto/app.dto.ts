@@ -1,6 +1,6 @@
 import { createZodDto } from 'nestjs-zod';
 import { z } from 'zod';
-import { resourceName } from '@nimbus/domain';
+import { APP_STATUSES, resourceName } from '@nimbus/domain';
 
 const runtime = z
   .enum(['process', 'oci'])
@@ -25,6 +25,11 @@ export const appSchema = z.object({
   configVersion: z.int().describe('Moves on with every change to the effective environment'),
   currentRelease: z.int().nullable().describe('The release that runs, vN; null before the first deploy'),
   runtime,
+  status: z
+    .enum(APP_STATUSES)
+    .describe(
+      'undeployed, deploying (a rollout under way), crashed, idle (scaled to zero for want of requests), stopped, starting or running',
+    ),
   url: z.string().describe('Where the app answers, through the router'),
   createdAt: z.iso.datetime(),
   updatedAt: z.iso.datetime(),

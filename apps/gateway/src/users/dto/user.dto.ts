@@ -14,6 +14,14 @@ export const sessionSchema = z.object({
 });
 export class SessionDto extends createZodDto(sessionSchema) {}
 
+export const consoleSessionSchema = z.object({
+  csrfToken: z
+    .string()
+    .describe('Send it as X-CSRF-Token with every write that the session cookie authenticates'),
+  expiresAt: z.iso.datetime(),
+});
+export class ConsoleSessionDto extends createZodDto(consoleSessionSchema) {}
+
 export const createUserSchema = z.strictObject({
   email: z.email().max(254),
   password: z.string().min(12, 'must be at least 12 characters').max(1024),
