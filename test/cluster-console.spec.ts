@@ -221,6 +221,12 @@ describe('web console', () => {
     await page.getByText('Exited with status 0').waitFor();
     await record(page, 'app-run');
 
+    // A custom domain, listed once added.
+    await page.getByRole('link', { name: 'Settings', exact: true }).click();
+    await page.getByLabel('Add a domain').fill('console.example.test');
+    await page.getByRole('button', { name: 'Add domain' }).click();
+    await page.getByRole('cell', { name: 'console.example.test', exact: true }).waitFor();
+
     for (const [tab, name] of [
       ['Events', 'app-events'],
       ['Settings', 'app-settings'],
@@ -253,7 +259,8 @@ describe('web console', () => {
     expect(await page.getByRole('button', { name: 'Create app' }).count()).toBe(0);
     await page.getByRole('link', { name: 'viewed', exact: true }).click();
     await page.getByRole('heading', { name: 'viewed', level: 1 }).waitFor();
-    const writeButtons = /Roll back|Scale|Set secret|Set config var|Run|Destroy|Restart|autoscaling|Unset/;
+    const writeButtons =
+      /Roll back|Scale|Set secret|Set config var|Run|Destroy|Restart|autoscaling|Unset|Add domain|Remove/;
     for (const tab of ['Overview', 'Processes', 'Config', 'Run', 'Settings']) {
       await page.getByRole('link', { name: tab, exact: true }).click();
       await page.getByRole('heading', { level: 2 }).first().waitFor();

@@ -2,6 +2,7 @@ import { Command, CommanderError } from 'commander';
 import { registerAppCommands } from './commands/apps';
 import { registerAuthCommands } from './commands/auth';
 import { registerAutoscaleCommands } from './commands/autoscale';
+import { registerDomainCommands } from './commands/domains';
 import { registerBuildCommands } from './commands/builds';
 import { registerConfigCommands } from './commands/config';
 import { registerLogCommands } from './commands/logs';
@@ -35,6 +36,7 @@ export function buildProgram(context: CliContext): Command {
   registerProcessCommands(program, context);
   registerMetricsCommands(program, context);
   registerAutoscaleCommands(program, context);
+  registerDomainCommands(program, context);
   registerLogCommands(program, context);
   registerNodeCommands(program, context);
   registerTokenCommands(program, context);

@@ -23,6 +23,7 @@ import { MetricsModule } from './metrics/metrics.module';
 import { NodesModule } from './nodes/nodes.module';
 import { ProcessesModule } from './processes/processes.module';
 import { AutoscaleModule } from './autoscale/autoscale.module';
+import { DomainsModule } from './domains/domains.module';
 import { ReleasesModule } from './releases/releases.module';
 import { TenantsModule } from './tenants/tenants.module';
 import { TokensModule } from './tokens/tokens.module';
@@ -54,6 +55,7 @@ export class AppModule {
         AgentsModule,
         ProcessesModule,
         AutoscaleModule,
+        DomainsModule,
         NodesModule,
         MetricsModule,
         AgentMetricsModule,

@@ -5,6 +5,8 @@ export { tenantScope, systemScope, scopeOfRow } from './tenant-scope';
 export type { TenantScope, SystemScope } from './tenant-scope';
 export { NamespaceRepository } from './repositories/namespace.repository';
 export { AppRepository } from './repositories/app.repository';
+export { DomainRepository } from './repositories/domain.repository';
+export type { DomainOwner } from './repositories/domain.repository';
 export { ConfigEntryRepository } from './repositories/config-entry.repository';
 export type { ConfigOwner } from './repositories/config-entry.repository';
 export { AuditRepository } from './repositories/audit.repository';
@@ -55,6 +57,7 @@ export type {
   Instance,
   Formation,
   Autoscaler,
+  Domain,
   Rollout,
   Event,
   InstancePhase,

@@ -1,17 +1,19 @@
 import { useId } from 'react';
 import { ProblemMessage, fieldProblem } from './problem';
 
-/** A form that asks for one name (a new app, namespace or tenant), with the API's complaint beside it. */
+/** A form that asks for one name (an app, namespace, tenant or domain), with the API's complaint beside it. */
 export function NameForm(props: {
   label: string;
   submit: string;
   pending: boolean;
   error: unknown;
   primary?: boolean;
+  /** The request body's field the name goes in, whose complaints mark the input. */
+  field?: string;
   onName(name: string): void;
 }) {
   const problemId = useId();
-  const problem = fieldProblem(props.error, 'name');
+  const problem = fieldProblem(props.error, props.field ?? 'name');
   return (
     <form
       className="inline"

@@ -5,8 +5,9 @@ import { systemScope } from '@nimbus/db';
 export const SYSTEM_SCOPE = Symbol('SYSTEM_SCOPE');
 
 /**
- * For the agents' API and the nodes API only, which act for the control plane across tenants;
- * the tenant-facing modules never import it, so they cannot reach another tenant's rows.
+ * For the agents' API and the nodes API, which act for the control plane across tenants, and for
+ * the one platform-wide question a tenant may cause (is a domain free?), whose answer is never
+ * shown; other tenant-facing modules never import it, so they cannot reach another tenant's rows.
  */
 @Module({
   providers: [{ provide: SYSTEM_SCOPE, useFactory: systemScope }],

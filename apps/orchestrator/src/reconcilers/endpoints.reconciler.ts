@@ -2,6 +2,7 @@ import type { Redis } from 'ioredis';
 import { encodeAppEndpoints, endpointsKey, publishWake, type Endpoint } from '@nimbus/cluster';
 import {
   AppRepository,
+  DomainRepository,
   InstanceRepository,
   scopeOfRow,
   type AppWithOwners,
@@ -13,11 +14,13 @@ import { appHostname } from '@nimbus/domain';
 /**
  * The endpoints reconciler: each app's ready `web` instances on ready nodes, not draining, as
  * the routers' table, with whether `web` may be at zero on purpose (its autoscaler's minimum is
- * 0: routers then hold requests and ask for an instance). Only changes are written, and each is
- * announced so routers update at once.
+ * 0: routers then hold requests and ask for an instance), under the app's platform host and each
+ * of its custom domains. Only changes are written, and each is announced so routers update at once.
  */
 export class EndpointsReconciler {
   private readonly published = new Map<string, string>();
+  /** The hosts written for each app, so a domain removed from it leaves the table too. */
+  private readonly hostsOfApp = new Map<string, Set<string>>();
 
   constructor(
     private readonly system: SystemScope,
@@ -29,11 +32,16 @@ export class EndpointsReconciler {
   /** After a change of leader: what is in Redis may be stale, so everything is written again. */
   forget(): void {
     this.published.clear();
+    this.hostsOfApp.clear();
   }
 
   async reconcile(db: Db, appId: string): Promise<void> {
     const app = await new AppRepository(db).findRoute(this.system, appId);
-    if (!app) return;
+    if (!app) {
+      for (const host of this.hostsOfApp.get(appId) ?? []) await this.remove(host);
+      this.hostsOfApp.delete(appId);
+      return;
+    }
     const instances = await new InstanceRepository(db).listRoutable(scopeOfRow(this.system, app), appId);
     const endpoints: Endpoint[] = instances.map((instance) => ({
       instanceId: instance.id,
@@ -41,19 +49,24 @@ export class EndpointsReconciler {
       port: instance.port!,
     }));
     const activatable = app.autoscalers.some((autoscaler) => autoscaler.minReplicas === 0);
-    await this.write(this.hostOf(app), encodeAppEndpoints({ appId, activatable, endpoints }));
+    const domains = await new DomainRepository(db).listForApps(this.system, [appId]);
+    const hosts = new Set([this.hostOf(app), ...domains.map((domain) => domain.hostname)]);
+    const encoded = encodeAppEndpoints({ appId, activatable, endpoints });
+    for (const host of hosts) await this.write(host, encoded);
+    for (const host of this.hostsOfApp.get(appId) ?? []) if (!hosts.has(host)) await this.remove(host);
+    this.hostsOfApp.set(appId, hosts);
   }
 
   /** Removes the table entries of apps that no longer exist. */
   async collect(db: Db): Promise<void> {
     const apps = await new AppRepository(db).listWithOwners(this.system);
-    const hosts = new Set(apps.map((app) => this.hostOf(app)));
+    const domains = await new DomainRepository(db).listAll(this.system);
+    const hosts = new Set([
+      ...apps.map((app) => this.hostOf(app)),
+      ...domains.map((domain) => domain.hostname),
+    ]);
     const stale = (await this.redis.hkeys(endpointsKey(this.prefix))).filter((host) => !hosts.has(host));
-    for (const host of stale) {
-      await this.redis.hdel(endpointsKey(this.prefix), host);
-      await publishWake(this.redis, this.prefix, { to: 'routers', host });
-      this.published.delete(host);
-    }
+    for (const host of stale) await this.remove(host);
   }
 
   private hostOf(app: AppWithOwners): string {
@@ -61,6 +74,12 @@ export class EndpointsReconciler {
       { tenant: app.tenant.name, namespace: app.namespace.name, app: app.name },
       this.domain,
     );
+  }
+
+  private async remove(host: string): Promise<void> {
+    await this.redis.hdel(endpointsKey(this.prefix), host);
+    await publishWake(this.redis, this.prefix, { to: 'routers', host });
+    this.published.delete(host);
   }
 
   private async write(host: string, encoded: string): Promise<void> {

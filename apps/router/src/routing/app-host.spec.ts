@@ -1,4 +1,4 @@
-import { appHostOf } from './app-host';
+import { appHostOf, wildcardOf } from './app-host';
 
 describe(appHostOf.name, () => {
   it('should accept APP.NAMESPACE.TENANT.DOMAIN with any port and case, and nothing else', () => {
@@ -14,11 +14,26 @@ describe(appHostOf.name, () => {
       'prod.acme.localhost',
       'a.web.prod.acme.localhost',
       'web..acme.localhost',
-      'web.prod.acme.notlocalhost',
       '[::1]:8000',
-      'web.prod.acme.example.com',
+      'example',
+      'www..example.com',
+      'w_w.example.com',
     ]) {
       expect(appHostOf(other, 'localhost')).toBeUndefined();
     }
+  });
+
+  it("should pass any other host name on, lower case and without port: it may be an app's custom domain", () => {
+    expect(appHostOf('WWW.Example.com:443', 'localhost')).toBe('www.example.com');
+    expect(appHostOf('web.prod.acme.notlocalhost', 'localhost')).toBe('web.prod.acme.notlocalhost');
+    expect(appHostOf('shop.example.com.', 'apps.example.com')).toBe('shop.example.com');
+  });
+});
+
+describe(wildcardOf.name, () => {
+  it('should name the one-level wildcard over a host, and none over a top-level name', () => {
+    expect(wildcardOf('a.example.com')).toBe('*.example.com');
+    expect(wildcardOf('a.b.example.com')).toBe('*.b.example.com');
+    expect(wildcardOf('example.com')).toBeUndefined();
   });
 });

@@ -2,6 +2,7 @@ import { Redis, type ChainableCommander } from 'ioredis';
 import { z } from 'zod';
 import { endpointsKey, readWake, wakeSubscriptions } from '@nimbus/cluster';
 import type { Logger } from '@nimbus/logging';
+import { wildcardOf } from './app-host';
 import { toUpstream, type AppRoute } from './balancer';
 
 const RESYNC_RETRY_MS = 1_000;
@@ -89,9 +90,15 @@ export class EndpointTable {
     clearTimeout(timer);
   }
 
-  /** The route of an app host name (lower case, no port), if the table has one. */
+  /**
+   * The route of a host name (lower case, no port), if the table has one: the name's own, else a
+   * custom wildcard domain's that covers it.
+   */
   get(host: string): AppRoute | undefined {
-    return this.routes.get(host);
+    const exact = this.routes.get(host);
+    if (exact) return exact;
+    const wildcard = wildcardOf(host);
+    return wildcard === undefined ? undefined : this.routes.get(wildcard);
   }
 
   hosts(): Iterable<string> {

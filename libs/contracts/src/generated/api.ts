@@ -596,6 +596,38 @@ export interface paths {
     patch?: never;
     trace?: never;
   };
+  '/v1/tenants/{tenant}/namespaces/{namespace}/apps/{app}/domains': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get: operations['Domains_list'];
+    put?: never;
+    post: operations['Domains_add'];
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/v1/tenants/{tenant}/namespaces/{namespace}/apps/{app}/domains/{hostname}': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    post?: never;
+    delete: operations['Domains_remove'];
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
   '/v1/nodes': {
     parameters: {
       query?: never;
@@ -1420,6 +1452,20 @@ export interface components {
       type: string;
       /** @description Instances the type keeps, now fixed */
       replicas: number;
+    };
+    DomainListDto_Output: {
+      hostname: string;
+      /** Format: date-time */
+      createdAt: string;
+    }[];
+    AddDomainDto: {
+      /** @description www.example.com, or *.example.com for every name one level below it */
+      hostname: string;
+    };
+    DomainDto_Output: {
+      hostname: string;
+      /** Format: date-time */
+      createdAt: string;
     };
     NodeListDto_Output: {
       name: string;
@@ -3413,6 +3459,107 @@ export interface operations {
         };
         content: {
           'application/json': components['schemas']['AutoscalerRemovedDto_Output'];
+        };
+      };
+      /** @description An error, as application/problem+json */
+      default: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+    };
+  };
+  Domains_list: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        tenant: string;
+        namespace: string;
+        app: string;
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['DomainListDto_Output'];
+        };
+      };
+      /** @description An error, as application/problem+json */
+      default: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+    };
+  };
+  Domains_add: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        tenant: string;
+        namespace: string;
+        app: string;
+      };
+      cookie?: never;
+    };
+    requestBody: {
+      content: {
+        'application/json': components['schemas']['AddDomainDto'];
+      };
+    };
+    responses: {
+      201: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['DomainDto_Output'];
+        };
+      };
+      /** @description An error, as application/problem+json */
+      default: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+    };
+  };
+  Domains_remove: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        tenant: string;
+        namespace: string;
+        app: string;
+        hostname: string;
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['DomainDto_Output'];
         };
       };
       /** @description An error, as application/problem+json */

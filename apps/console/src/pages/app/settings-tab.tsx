@@ -5,6 +5,7 @@ import { appPath, type AppRef } from '../../api/paths';
 import { allows, useRole } from '../../api/session';
 import { ConfirmButton } from '../../components/confirm-button';
 import { ProblemMessage } from '../../components/problem';
+import { DomainsSection } from './domains-section';
 
 export function SettingsTab({ app }: { app: AppRef }) {
   const role = useRole(app.tenant);
@@ -21,6 +22,7 @@ export function SettingsTab({ app }: { app: AppRef }) {
   return (
     <section aria-labelledby="settings-heading">
       <h2 id="settings-heading">Settings</h2>
+      <DomainsSection app={app} />
       <h3>Destroy this app</h3>
       <p>Its instances stop, and its releases, builds, config and repository are deleted.</p>
       {allows(role, 'admin') ? (

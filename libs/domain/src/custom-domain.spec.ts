@@ -1,0 +1,65 @@
+import { coveringWildcard, domainFamily, parseCustomDomain, wildcardCovers } from './custom-domain';
+
+describe(parseCustomDomain.name, () => {
+  const parse = (input: string) => parseCustomDomain(input, 'localhost');
+
+  it('should take host names and one-level wildcards, in lower case without the final dot', () => {
+    expect(parse('WWW.Example.COM.')).toEqual({ ok: true, hostname: 'www.example.com' });
+    expect(parse('example.com')).toEqual({ ok: true, hostname: 'example.com' });
+    expect(parse('*.example.com')).toEqual({ ok: true, hostname: '*.example.com' });
+    expect(parse('a-b.c1.example.co.uk')).toEqual({ ok: true, hostname: 'a-b.c1.example.co.uk' });
+  });
+
+  it('should refuse what is no host name', () => {
+    for (const input of [
+      '',
+      'com',
+      '*.com',
+      '*',
+      'www.*.example.com',
+      '**.example.com',
+      'a_b.example.com',
+      '-a.example.com',
+      'a-.example.com',
+      'www..example.com',
+      'http://www.example.com',
+      'www.example.com/path',
+      'www.example.com:443',
+      '10.0.0.1',
+      `${'a'.repeat(64)}.example.com`,
+      `${'a.'.repeat(127)}com`,
+    ]) {
+      expect(parse(input)).toMatchObject({ ok: false });
+    }
+  });
+
+  it("should keep the platform's own names for the platform", () => {
+    expect(parse('web.prod.acme.localhost')).toMatchObject({ ok: false });
+    expect(parse('*.localhost')).toMatchObject({ ok: false });
+    expect(parseCustomDomain('shop.apps.example.com', 'apps.example.com')).toMatchObject({ ok: false });
+    expect(parseCustomDomain('*.apps.example.com', 'apps.example.com')).toMatchObject({ ok: false });
+    expect(parseCustomDomain('apps.example.com', 'apps.example.com')).toMatchObject({ ok: false });
+    expect(parseCustomDomain('example.com', 'apps.example.com')).toEqual({
+      ok: true,
+      hostname: 'example.com',
+    });
+  });
+});
+
+describe('wildcards', () => {
+  it('should cover exactly one label more under the same parent', () => {
+    expect(wildcardCovers('*.example.com', 'www.example.com')).toBe(true);
+    expect(wildcardCovers('*.example.com', 'example.com')).toBe(false);
+    expect(wildcardCovers('*.example.com', 'a.b.example.com')).toBe(false);
+    expect(wildcardCovers('*.example.com', 'www.example.org')).toBe(false);
+    expect(coveringWildcard('www.example.com')).toBe('*.example.com');
+    expect(coveringWildcard('example.com')).toBeNull();
+    expect(coveringWildcard('*.example.com')).toBeNull();
+  });
+
+  it('should put a wildcard and every name it covers in one family, and no other', () => {
+    expect(domainFamily('*.example.com')).toBe('example.com');
+    expect(domainFamily('www.example.com')).toBe('example.com');
+    expect(domainFamily('a.b.example.com')).toBe('b.example.com');
+  });
+});
