@@ -3,11 +3,10 @@ import { appStatus, type AppStatusFacts } from './app-status';
 const running: AppStatusFacts = {
   deployed: true,
   rollout: 'complete',
-  formations: [{ replicas: 2, idle: false }],
-  services: [
-    { ready: true, crashed: false },
-    { ready: true, crashed: false },
-  ],
+  wanted: 2,
+  idle: false,
+  ready: 2,
+  crashed: false,
 };
 
 describe(appStatus.name, () => {
@@ -17,31 +16,25 @@ describe(appStatus.name, () => {
 
   it('should call an app running once as many instances are ready as wanted', () => {
     expect(appStatus(running)).toBe('running');
-    expect(appStatus({ ...running, rollout: null })).toBe('running');
+    expect(appStatus({ ...running, rollout: null, ready: 3 })).toBe('running');
   });
 
   it('should call it starting while fewer are ready', () => {
-    expect(appStatus({ ...running, services: [{ ready: true, crashed: false }] })).toBe('starting');
-    expect(appStatus({ ...running, services: [] })).toBe('starting');
+    expect(appStatus({ ...running, ready: 1 })).toBe('starting');
+    expect(appStatus({ ...running, ready: 0 })).toBe('starting');
   });
 
   it('should put a rollout under way before anything else', () => {
-    expect(
-      appStatus({ ...running, rollout: 'progressing', services: [{ ready: false, crashed: true }] }),
-    ).toBe('deploying');
+    expect(appStatus({ ...running, rollout: 'progressing', ready: 0, crashed: true })).toBe('deploying');
   });
 
   it('should call it crashed when an instance crash-loops or its rollout failed', () => {
-    expect(appStatus({ ...running, services: [...running.services, { ready: false, crashed: true }] })).toBe(
-      'crashed',
-    );
+    expect(appStatus({ ...running, crashed: true })).toBe('crashed');
     expect(appStatus({ ...running, rollout: 'failed' })).toBe('crashed');
   });
 
   it('should tell idle (scaled to zero for want of requests) from stopped (scaled to zero by hand)', () => {
-    const none = { ...running, services: [] };
-    expect(appStatus({ ...none, formations: [{ replicas: 0, idle: true }] })).toBe('idle');
-    expect(appStatus({ ...none, formations: [{ replicas: 0, idle: false }] })).toBe('stopped');
-    expect(appStatus({ ...none, formations: [] })).toBe('stopped');
+    expect(appStatus({ ...running, wanted: 0, ready: 0, idle: true })).toBe('idle');
+    expect(appStatus({ ...running, wanted: 0, ready: 0 })).toBe('stopped');
   });
 });

@@ -10,15 +10,20 @@ export const APP_STATUSES = [
 ] as const;
 export type AppStatus = (typeof APP_STATUSES)[number];
 
+/** What the word is made of, summed over the app's process types and service instances. */
 export interface AppStatusFacts {
   /** Whether a release runs. */
   deployed: boolean;
   /** The status of its latest rollout, if it ever had one. */
   rollout: 'progressing' | 'complete' | 'failed' | null;
-  /** Each process type's wanted instances; idle: at zero because no request came. */
-  formations: { replicas: number; idle: boolean }[];
-  /** Its current service instances. */
-  services: { ready: boolean; crashed: boolean }[];
+  /** Instances its formation wants, all types together. */
+  wanted: number;
+  /** Whether an autoscaler took a type to zero for want of requests. */
+  idle: boolean;
+  /** Its service instances that are ready (not draining, not being stopped). */
+  ready: number;
+  /** Whether one of its service instances is crash-looping. */
+  crashed: boolean;
 }
 
 /**
@@ -29,9 +34,7 @@ export interface AppStatusFacts {
 export function appStatus(facts: AppStatusFacts): AppStatus {
   if (!facts.deployed) return 'undeployed';
   if (facts.rollout === 'progressing') return 'deploying';
-  if (facts.rollout === 'failed' || facts.services.some((service) => service.crashed)) return 'crashed';
-  const wanted = facts.formations.reduce((sum, formation) => sum + formation.replicas, 0);
-  if (wanted === 0) return facts.formations.some((formation) => formation.idle) ? 'idle' : 'stopped';
-  const ready = facts.services.filter((service) => service.ready).length;
-  return ready >= wanted ? 'running' : 'starting';
+  if (facts.rollout === 'failed' || facts.crashed) return 'crashed';
+  if (facts.wanted === 0) return facts.idle ? 'idle' : 'stopped';
+  return facts.ready >= facts.wanted ? 'running' : 'starting';
 }

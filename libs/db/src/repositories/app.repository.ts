@@ -16,6 +16,16 @@ export type AppWithOwners = Prisma.AppGetPayload<{ include: typeof APP_OWNERS }>
 /** An app with its namespace, tenant and formations: what the orchestrator reconciles. */
 export type AppWithContext = Prisma.AppGetPayload<{ include: typeof APP_CONTEXT }>;
 
+/** One app's status facts, as {@link AppRepository.statusFacts} reads them. */
+export interface AppStatusRow {
+  appId: string;
+  rollout: 'progressing' | 'complete' | 'failed' | null;
+  wanted: number;
+  idle: boolean;
+  ready: number;
+  crashed: boolean;
+}
+
 /** Apps of one tenant, addressed within a namespace. */
 export class AppRepository {
   constructor(private readonly db: Db) {}
@@ -129,5 +139,28 @@ export class AppRepository {
   async listIds(_system: SystemScope): Promise<string[]> {
     const apps = await this.db.app.findMany({ select: { id: true } });
     return apps.map((app) => app.id);
+  }
+
+  /**
+   * What each app's status is made of (see `appStatus` in @nimbus/domain), for many apps in one
+   * query: a list of apps must not cost a query per app, nor Prisma's per-list `IN` compilation.
+   */
+  statusFacts(scope: TenantScope, appIds: string[]): Promise<AppStatusRow[]> {
+    if (appIds.length === 0) return Promise.resolve([]);
+    return this.db.$queryRaw<AppStatusRow[]>`
+      SELECT a.id AS "appId",
+        (SELECT r.status::text FROM "Rollout" r
+          WHERE r."appId" = a.id ORDER BY r."createdAt" DESC LIMIT 1) AS rollout,
+        (SELECT COALESCE(sum(f.replicas), 0)::int FROM "Formation" f WHERE f."appId" = a.id) AS wanted,
+        EXISTS (SELECT 1 FROM "Autoscaler" s
+          WHERE s."appId" = a.id AND s."scaledToZeroAt" IS NOT NULL) AS idle,
+        (SELECT count(*)::int FROM "Instance" i
+          WHERE i."appId" = a.id AND i.kind = 'service' AND i."desiredState" = 'running'
+            AND i."drainingSince" IS NULL AND i.ready) AS ready,
+        EXISTS (SELECT 1 FROM "Instance" i
+          WHERE i."appId" = a.id AND i.kind = 'service' AND i."desiredState" = 'running'
+            AND i.phase = 'crashloop') AS crashed
+      FROM "App" a
+      WHERE a."tenantId" = ${scope.tenantId}::uuid AND a.id = ANY(${appIds}::uuid[])`;
   }
 }

@@ -47,10 +47,6 @@ export class AutoscalerRepository {
     });
   }
 
-  listOfApps(scope: TenantScope, appIds: string[]): Promise<Autoscaler[]> {
-    return this.db.autoscaler.findMany({ where: { tenantId: scope.tenantId, appId: { in: appIds } } });
-  }
-
   find(scope: TenantScope, appId: string, processType: string): Promise<Autoscaler | null> {
     return this.db.autoscaler.findFirst({ where: { tenantId: scope.tenantId, appId, processType } });
   }

@@ -35,10 +35,6 @@ export class FormationRepository {
     return this.db.formation.findFirst({ where: { tenantId: scope.tenantId, appId, processType } });
   }
 
-  listOfTenantApps(scope: TenantScope, appIds: string[]): Promise<Formation[]> {
-    return this.db.formation.findMany({ where: { tenantId: scope.tenantId, appId: { in: appIds } } });
-  }
-
   /** Every formation of every app in the namespace: what its quota is measured against. */
   listInNamespace(scope: TenantScope, namespaceId: string): Promise<Formation[]> {
     return this.db.formation.findMany({ where: { tenantId: scope.tenantId, app: { namespaceId } } });

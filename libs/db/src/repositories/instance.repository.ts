@@ -53,19 +53,16 @@ export interface NewServiceInstances {
 export class InstanceRepository {
   constructor(private readonly db: Db) {}
 
-  /**
-   * What of the app (or apps: a list with their status) runs or should: finished one-offs and
-   * stopped instances are history.
-   */
+  /** What of the app runs or should: finished one-offs and stopped instances are history. */
   listCurrent(
     scope: TenantScope,
-    appId: string | string[],
+    appId: string,
     finishedPhases: InstancePhase[],
   ): Promise<(Instance & { node: Node | null })[]> {
     return this.db.instance.findMany({
       where: {
         tenantId: scope.tenantId,
-        appId: typeof appId === 'string' ? appId : { in: appId },
+        appId,
         OR: [{ kind: 'service', desiredState: 'running' }, { phase: { notIn: finishedPhases } }],
       },
       include: { node: true },

@@ -22,15 +22,6 @@ export class RolloutRepository {
     });
   }
 
-  /** The latest rollout of each of `appIds` that had one, in one query. */
-  latestOfApps(scope: TenantScope, appIds: string[]): Promise<Pick<Rollout, 'appId' | 'status'>[]> {
-    if (appIds.length === 0) return Promise.resolve([]);
-    return this.db.$queryRaw<Pick<Rollout, 'appId' | 'status'>[]>`
-      SELECT DISTINCT ON ("appId") "appId", status FROM "Rollout"
-      WHERE "tenantId" = ${scope.tenantId}::uuid AND "appId" = ANY(${appIds}::uuid[])
-      ORDER BY "appId", "createdAt" DESC`;
-  }
-
   latest(scope: TenantScope, appId: string): Promise<Rollout | null> {
     return this.db.rollout.findFirst({
       where: { tenantId: scope.tenantId, appId },
