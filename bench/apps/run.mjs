@@ -10,21 +10,13 @@ import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
-import { exitUnlessBuilt, parseOptions } from '../lib/cli.mjs';
+import { PLATFORM_COMPILED, exitUnlessBuilt, parseOptions } from '../lib/cli.mjs';
 import { describe, runBench } from '../lib/lifecycle.mjs';
 import { busyLine, machine, machineBusyPercent } from '../lib/measure.mjs';
 import { DATABASE_SERVER_URL, REDIS_URL } from '../lib/resources.mjs';
 import { formatTable } from '../lib/table.mjs';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
-const COMPILED = [
-  'apps/gateway/dist/main.js',
-  'apps/router/dist/main.js',
-  'apps/builder/dist/main.js',
-  'apps/orchestrator/dist/main.js',
-  'apps/agent/dist/main.js',
-  'libs/testing/dist/index.js',
-];
 const TENANT = 'bench';
 const NAMESPACE = 'default';
 /** A push still running then is killed and counted as not served. */
@@ -43,7 +35,7 @@ const options = parseOptions(
     lists: ['only'],
   },
 );
-exitUnlessBuilt(ROOT, COMPILED);
+exitUnlessBuilt(ROOT, PLATFORM_COMPILED);
 // Loaded once the compiled code is known to be there.
 const { chooseSandbox } = await import('../build/build-phase.mjs');
 const { makeRunDir, runCleanup } = await import('../build/platform.mjs');

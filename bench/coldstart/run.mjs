@@ -10,21 +10,13 @@ import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
-import { exitUnlessBuilt, parseOptions } from '../lib/cli.mjs';
+import { PLATFORM_COMPILED, exitUnlessBuilt, parseOptions } from '../lib/cli.mjs';
 import { describe, runBench } from '../lib/lifecycle.mjs';
 import { busyLine, machine, machineBusyPercent, median, percentile } from '../lib/measure.mjs';
 import { DATABASE_SERVER_URL, REDIS_URL } from '../lib/resources.mjs';
 import { formatTable } from '../lib/table.mjs';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
-const COMPILED = [
-  'apps/gateway/dist/main.js',
-  'apps/router/dist/main.js',
-  'apps/builder/dist/main.js',
-  'apps/orchestrator/dist/main.js',
-  'apps/agent/dist/main.js',
-  'libs/testing/dist/index.js',
-];
 const HOST = '127.0.0.1';
 const TENANT = 'bench';
 const NAMESPACE = 'default';
@@ -49,7 +41,7 @@ const options = parseOptions(
     choices: { runtime: ['process', 'oci'], sandbox: ['auto', 'runc', 'none'] },
   },
 );
-exitUnlessBuilt(ROOT, COMPILED);
+exitUnlessBuilt(ROOT, PLATFORM_COMPILED);
 // Loaded once the compiled code is known to be there.
 const { chooseSandbox } = await import('../build/build-phase.mjs');
 const { createAppRepository, git } = await import('../build/bench-app.mjs');

@@ -9,22 +9,14 @@ import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
 import { gzipSync } from 'node:zlib';
-import { exitUnlessBuilt, parseOptions } from '../lib/cli.mjs';
+import { PLATFORM_COMPILED, exitUnlessBuilt, parseOptions } from '../lib/cli.mjs';
 import { describe, runBench } from '../lib/lifecycle.mjs';
 import { busyLine, machine, machineBusyPercent, median, percentile } from '../lib/measure.mjs';
 import { DATABASE_SERVER_URL, REDIS_URL } from '../lib/resources.mjs';
 import { formatTable } from '../lib/table.mjs';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
-const COMPILED = [
-  'apps/gateway/dist/main.js',
-  'apps/router/dist/main.js',
-  'apps/builder/dist/main.js',
-  'apps/orchestrator/dist/main.js',
-  'apps/agent/dist/main.js',
-  'apps/console/dist/index.html',
-  'libs/testing/dist/index.js',
-];
+const COMPILED = [...PLATFORM_COMPILED, 'apps/console/dist/index.html'];
 const TENANT = 'bench';
 const NAMESPACE = 'default';
 const APP = 'chatty';

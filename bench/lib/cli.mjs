@@ -30,6 +30,16 @@ export function parseOptions(defaults, { usage, choices = {}, mayBeZero = [], li
   return options;
 }
 
+/** What a bench that runs the whole platform (gateway, router, builder, orchestrator, agent) needs built. */
+export const PLATFORM_COMPILED = [
+  'apps/gateway/dist/main.js',
+  'apps/router/dist/main.js',
+  'apps/builder/dist/main.js',
+  'apps/orchestrator/dist/main.js',
+  'apps/agent/dist/main.js',
+  'libs/testing/dist/index.js',
+];
+
 /** Exits 2 naming what is missing unless every one of `files` (relative to `root`) was compiled. */
 export function exitUnlessBuilt(root, files) {
   const missing = files.filter((file) => !existsSync(join(root, file)));

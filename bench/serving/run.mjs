@@ -5,7 +5,7 @@ import { randomBytes } from 'node:crypto';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { exitUnlessBuilt, parseOptions } from '../lib/cli.mjs';
+import { PLATFORM_COMPILED, exitUnlessBuilt, parseOptions } from '../lib/cli.mjs';
 import { describe, runBench } from '../lib/lifecycle.mjs';
 import { busyLine, machine, machineBusyPercent, stats } from '../lib/measure.mjs';
 import { DATABASE_SERVER_URL, REDIS_URL } from '../lib/resources.mjs';
@@ -13,14 +13,6 @@ import { formatTable } from '../lib/table.mjs';
 import { commitVersion, createApp } from './app.mjs';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
-const COMPILED = [
-  'apps/gateway/dist/main.js',
-  'apps/router/dist/main.js',
-  'apps/builder/dist/main.js',
-  'apps/orchestrator/dist/main.js',
-  'apps/agent/dist/main.js',
-  'libs/testing/dist/index.js',
-];
 const GOAL_WARM_SECONDS = 5;
 const TENANT = 'bench';
 const NAMESPACE = 'default';
@@ -36,7 +28,7 @@ const options = parseOptions(
     choices: { runtime: ['process', 'oci'], sandbox: ['auto', 'runc', 'none'] },
   },
 );
-exitUnlessBuilt(ROOT, COMPILED);
+exitUnlessBuilt(ROOT, PLATFORM_COMPILED);
 // Loaded once the compiled code is known to be there.
 const { chooseSandbox } = await import('../build/build-phase.mjs');
 const { makeRunDir, runCleanup } = await import('../build/platform.mjs');

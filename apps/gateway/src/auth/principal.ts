@@ -12,6 +12,8 @@ export interface Principal {
     tenantId: string | null;
     namespaceId: string | null;
     role: Role | null;
+    /** Null for a token that never expires. */
+    expiresAt: Date | null;
   };
 }
 

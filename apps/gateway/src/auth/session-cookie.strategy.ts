@@ -4,7 +4,6 @@ import { Strategy } from 'passport-custom';
 import type { Request } from 'express';
 import { ProblemException } from '../common/problem';
 import { TokensService } from '../tokens/tokens.service';
-import { AuthCacheService } from './auth-cache.service';
 import type { Principal } from './principal';
 import { CSRF_HEADER, carriesCsrfToken, isWrite, sessionTokenFromCookie } from './session-cookie';
 
@@ -16,10 +15,7 @@ import { CSRF_HEADER, carriesCsrfToken, isWrite, sessionTokenFromCookie } from '
  */
 @Injectable()
 export class SessionCookieStrategy extends PassportStrategy(Strategy, 'session-cookie') {
-  constructor(
-    private readonly tokens: TokensService,
-    private readonly cache: AuthCacheService,
-  ) {
+  constructor(private readonly tokens: TokensService) {
     super();
   }
 
@@ -27,8 +23,7 @@ export class SessionCookieStrategy extends PassportStrategy(Strategy, 'session-c
     if (request.headers.authorization !== undefined) return false;
     const token = sessionTokenFromCookie(request);
     if (!token) return false;
-    request.authEpoch = await this.cache.epoch();
-    const principal = await this.tokens.authenticate(token, request.authEpoch);
+    const principal = await this.tokens.authenticateRequest(request, token);
     if (!principal || principal.token.kind !== 'session') return false;
     if (isWrite(request) && !carriesCsrfToken(request, token)) {
       throw new ProblemException(

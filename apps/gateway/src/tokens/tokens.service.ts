@@ -1,4 +1,5 @@
 import { HttpStatus, Inject, Injectable } from '@nestjs/common';
+import type { Request } from 'express';
 import { generateApiToken, hashApiToken, looksLikeApiToken, tokenDisplayPrefix } from '@nimbus/crypto';
 import { ApiTokenRepository, AuditRepository, tenantScope, type ApiTokenWithScope } from '@nimbus/db';
 import { roleAtLeast, type Role } from '@nimbus/domain';
@@ -16,7 +17,6 @@ const LAST_USED_RESOLUTION_MS = 60_000;
 /** What the auth cache keeps per token; expiry is checked on every use. */
 interface KnownToken {
   principal: Principal;
-  expiresAt: number | null;
   /** When last-used was last written, so it is written at most once a minute. */
   lastUsedAt: number | null;
 }
@@ -54,7 +54,8 @@ export class TokensService {
       this.load(hash),
     );
     const now = Date.now();
-    if (!known || (known.expiresAt !== null && known.expiresAt <= now)) return null;
+    const expiresAt = known?.principal.token.expiresAt;
+    if (!known || (expiresAt && expiresAt.getTime() <= now)) return null;
     if (known.lastUsedAt === null || now - known.lastUsedAt > LAST_USED_RESOLUTION_MS) {
       known.lastUsedAt = now;
       // Best effort: a lost update only makes last-used a minute staler.
@@ -78,9 +79,9 @@ export class TokensService {
           tenantId: row.tenantId,
           namespaceId: row.namespaceId,
           role: row.role,
+          expiresAt: row.expiresAt,
         },
       },
-      expiresAt: row.expiresAt?.getTime() ?? null,
       lastUsedAt: row.lastUsedAt?.getTime() ?? null,
     };
   }
@@ -110,19 +111,25 @@ export class TokensService {
     return { token, expiresAt };
   }
 
+  /**
+   * Who a request's credential (a bearer token, or the console's session cookie) stands for. The
+   * auth cache's epoch is read once, before any cached fact is used, and kept for the access guard.
+   */
+  async authenticateRequest(request: Request, token: string): Promise<Principal | null> {
+    request.authEpoch = await this.cache.epoch();
+    return this.authenticate(token, request.authEpoch);
+  }
+
   /** The console session a request's cookie carries; a bearer-token caller has none. */
-  async currentSession(principal: Principal, sessionToken: string | null) {
-    if (!sessionToken || principal.token.kind !== 'session')
+  currentSession(principal: Principal, sessionToken: string | null) {
+    const { kind, expiresAt } = principal.token;
+    if (!sessionToken || kind !== 'session' || !expiresAt)
       throw new ProblemException(
         HttpStatus.NOT_FOUND,
         'session/not_found',
         'this request carries no console session: sign in with POST /v1/auth/session',
       );
-    const row = await new ApiTokenRepository(this.prisma.client).getForUser(
-      principal.user.id,
-      principal.token.id,
-    );
-    return { token: sessionToken, expiresAt: row.expiresAt ?? new Date(Date.now()) };
+    return { token: sessionToken, expiresAt };
   }
 
   /** Signs a person out: the session token is revoked, and refused from the next request on. */

@@ -42,8 +42,8 @@ export class SessionController {
   @ApiCookieAuth(SESSION_COOKIE)
   @Get()
   @ZodResponse({ status: 200, type: ConsoleSessionDto })
-  async current(@Req() request: Request, @CurrentPrincipal() principal: Principal) {
-    const session = await this.tokens.currentSession(principal, request.sessionToken ?? null);
+  current(@Req() request: Request, @CurrentPrincipal() principal: Principal) {
+    const session = this.tokens.currentSession(principal, request.sessionToken ?? null);
     return { csrfToken: csrfTokenFor(session.token), expiresAt: session.expiresAt.toISOString() };
   }
 

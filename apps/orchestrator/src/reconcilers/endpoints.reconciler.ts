@@ -42,14 +42,15 @@ export class EndpointsReconciler {
       this.hostsOfApp.delete(appId);
       return;
     }
-    const instances = await new InstanceRepository(db).listRoutable(scopeOfRow(this.system, app), appId);
+    const scope = scopeOfRow(this.system, app);
+    const instances = await new InstanceRepository(db).listRoutable(scope, appId);
     const endpoints: Endpoint[] = instances.map((instance) => ({
       instanceId: instance.id,
       host: instance.node!.address,
       port: instance.port!,
     }));
     const activatable = app.autoscalers.some((autoscaler) => autoscaler.minReplicas === 0);
-    const domains = await new DomainRepository(db).listForApps(this.system, [appId]);
+    const domains = await new DomainRepository(db).listForApp(scope, appId);
     const hosts = new Set([this.hostOf(app), ...domains.map((domain) => domain.hostname)]);
     const encoded = encodeAppEndpoints({ appId, activatable, endpoints });
     for (const host of hosts) await this.write(host, encoded);

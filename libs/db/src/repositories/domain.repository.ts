@@ -24,14 +24,6 @@ export class DomainRepository {
     });
   }
 
-  /** The custom host names of many apps (the routers' table), by app. */
-  listForApps(_system: SystemScope, appIds: string[]): Promise<Pick<Domain, 'appId' | 'hostname'>[]> {
-    return this.db.domain.findMany({
-      where: { appId: { in: appIds } },
-      select: { appId: true, hostname: true },
-    });
-  }
-
   /** Every custom host name of every app (the routers' table, collected whole). */
   listAll(_system: SystemScope): Promise<Pick<Domain, 'appId' | 'hostname'>[]> {
     return this.db.domain.findMany({ select: { appId: true, hostname: true } });
