@@ -108,8 +108,9 @@ describe('autoscaling', () => {
     const downAt = await whenTrue('crunch to scale down', async () => (await replicasOf('crunch')) === 1);
     expect(downAt - stoppedAt).toBeGreaterThanOrEqual(SCALE_DOWN_WINDOW_S * 1000);
     const reasons = (await acme.events('crunch')).map((event) => `${event.reason}: ${event.message}`);
+    // The recommendation itself may exceed max (the event then adds "limited by max 4").
     expect(reasons).toContainEqual(
-      expect.stringMatching(/^AutoscaledUp: web 1 → [2-4]: cpu \d+% of 50% target on 1 ready → [2-4]/),
+      expect.stringMatching(/^AutoscaledUp: web 1 → [2-4]: cpu \d+% of 50% target on 1 ready → \d+/),
     );
     expect(reasons).toContainEqual(expect.stringMatching(/^AutoscaledDown: .*→ 1/));
   }, 60_000);
