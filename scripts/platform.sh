@@ -19,6 +19,7 @@ say "building"
 npm run build --silent
 ensure_postgres "$DATABASE_URL"
 ensure_redis "$REDIS_URL"
+ensure_haproxy
 node libs/db/dist/migrate.cli.js | grep -o '"msg":"[^"]*"' | cut -d'"' -f4 | sed 's/^/nimbus: /' >&2
 
 # The master key wraps every tenant's secrets: generated once, kept beside the state, never printed.

@@ -48,7 +48,9 @@ describe('running releases', () => {
     await cluster.addAgent('node-a');
     await cluster.addAgent('node-b');
     work = await mkdtemp(join(tmpdir(), 'nimbus-run-'));
-    ({ ownerToken: token } = await cluster.seed('acme', { prod: ['web', 'scaled', 'rolling', 'tools'] }));
+    ({ ownerToken: token } = await cluster.seed('acme', {
+      prod: ['web', 'scaled', 'rolling', 'tools', 'surging'],
+    }));
   }, 60_000);
   afterAll(async () => {
     await cluster?.close();
@@ -117,6 +119,28 @@ describe('running releases', () => {
     expect(report.versions[0]).toBe('v1@v1');
     expect(report.versions.at(-1)).toBe('v2@v3');
     expect(report.versions).toContain('v2@v2');
+  }, 60_000);
+
+  it('should scale 1 → 3 → 1 and roll out a release under 30 s of load through the edge, with no failed request', async () => {
+    await deploy('surging', 'v1');
+    const upInstances = async () => (await ps('surging')).instances.filter((i) => i.state === 'up').length;
+    const running = load(cluster.routerPort, host('surging'), 60, 30);
+    await new Promise((done) => setTimeout(done, 2000));
+    await scale('surging', 3);
+    await cluster.until('three ready instances', async () => (await upInstances()) === 3, 15_000);
+    await new Promise((done) => setTimeout(done, 2000));
+    await scale('surging', 1);
+    await cluster.until(
+      'one instance left',
+      async () => (await ps('surging')).instances.length === 1,
+      15_000,
+    );
+    const pushed = await push('surging', webApp('v2'));
+    expect(pushed.output).toContain('remote:        done: 1 web instance(s) of v2 ready');
+    const report = await running;
+    expect(report).toMatchObject({ total: 1800, failed: 0 });
+    expect(report.versions[0]).toBe('v1@v1');
+    expect(report.versions.at(-1)).toBe('v2@v2');
   }, 60_000);
 
   it('should show what the app prints in `nimbus logs --tail` within a second', async () => {

@@ -45,6 +45,17 @@ ensure_redis() {
   exit 1
 }
 
+# App traffic arrives at HAProxy (NIMBUS_EDGE=haproxy, the default), which the router starts and
+# programs itself: only the binary is needed, none of the package's own service.
+ensure_haproxy() {
+  [ "${NIMBUS_EDGE:-haproxy}" = haproxy ] || return 0
+  command -v "${NIMBUS_HAPROXY:-haproxy}" >/dev/null && return
+  say "installing HAProxy from Debian's packages"
+  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq haproxy >/dev/null
+  # Debian's package starts its own service on port 80; the router runs its own HAProxy.
+  command -v systemctl >/dev/null && systemctl disable --now haproxy >/dev/null 2>&1 || true
+}
+
 # Installs npm packages when node_modules is missing or older than the lockfile (always in CI).
 # `npm install`, not `npm ci`: the registry reachable here serves no other platform's native
 # binaries (@swc/core-darwin-arm64 and the like answer 404), so no lockfile written here can list

@@ -9,7 +9,8 @@ import { startWorkersAdmin } from './workers/router-workers';
 async function main(): Promise<void> {
   const config = loadRouterConfig();
   const logger = createLogger({ service: 'router', level: config.LOG_LEVEL });
-  if (config.NIMBUS_ROUTER_WORKERS > 1 && cluster.isPrimary) {
+  // Behind HAProxy, the workers are HAProxy's threads; the Node router serves only its leftovers.
+  if (config.NIMBUS_EDGE === 'node' && config.NIMBUS_ROUTER_WORKERS > 1 && cluster.isPrimary) {
     // The supervisor only restarts workers and serves the admin port; it routes nothing.
     superviseWorkers(config.NIMBUS_ROUTER_WORKERS, logger, 'router');
     const admin = await startWorkersAdmin({ port: config.NIMBUS_ROUTER_ADMIN_PORT, host: config.HOST });

@@ -8,6 +8,8 @@ import {
   redisEnv,
 } from '@nimbus/config';
 
+export const EDGES = ['haproxy', 'node'] as const;
+
 export const BALANCE_STRATEGIES = ['least-connections', 'round-robin'] as const;
 export type BalanceStrategy = (typeof BALANCE_STRATEGIES)[number];
 
@@ -52,8 +54,29 @@ export const routerConfigSchema = z.object({
   NIMBUS_ACTIVATOR_QUEUE: z.coerce.number().int().min(1).max(100_000).default(1000),
   /** How long the per-second traffic figures reported to the metrics store are kept. */
   NIMBUS_METRICS_RETENTION: durationFromEnv('1h'),
-  /** Processes serving the one port (node:cluster); more than one uses more of the machine's cores. */
+  /**
+   * Processes serving the one port (node:cluster); more than one uses more of the machine's cores.
+   * Behind HAProxy, its threads: the Node router then serves only what HAProxy passes it.
+   */
   NIMBUS_ROUTER_WORKERS: z.coerce.number().int().min(1).max(64).default(1),
+  /**
+   * What app traffic arrives at: `haproxy` (Debian's package), programmed by this router at run
+   * time, which serves itself only what HAProxy passes on (unknown hosts, apps with no instance in
+   * service, the activator's holds); `node` serves all of it itself.
+   */
+  NIMBUS_EDGE: z.enum(EDGES).default('haproxy'),
+  /** The HAProxy binary: a path, or a name looked up on PATH. */
+  NIMBUS_HAPROXY: z.string().min(1).default('haproxy'),
+  /**
+   * Apps HAProxy can route itself (one backend each, made at start: no reload ever needed).
+   * An app beyond them is served, more slowly, by the Node router.
+   */
+  NIMBUS_EDGE_SLOTS: z.coerce.number().int().min(1).max(20_000).default(256),
+  /**
+   * Instances of one app HAProxy can send to (servers per slot; a rollout needs room for old
+   * and new). HAProxy's memory grows by ~5 KB per server: 256 × 16 take ~25 MB more.
+   */
+  NIMBUS_EDGE_SERVERS_PER_APP: z.coerce.number().int().min(1).max(1000).default(16),
   ...logLevelEnv,
 });
 

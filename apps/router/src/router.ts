@@ -1,6 +1,7 @@
 import cluster from 'node:cluster';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import type { Writable } from 'node:stream';
 import { hostname } from 'node:os';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { AggregatorRegistry } from 'prom-client';
@@ -9,6 +10,7 @@ import type { Logger } from '@nimbus/logging';
 import { startHealthServer, type HealthServer } from '@nimbus/service';
 import { Activator } from './activator/activator';
 import { DemandReporter } from './activator/demand-reporter';
+import { startEdge, type RunningEdge } from './edge/edge';
 import { RouterMetrics } from './metrics/router.metrics';
 import { ProxyHandler } from './proxy/proxy.handler';
 import type { RouterConfig } from './router.config';
@@ -34,8 +36,21 @@ export interface RunningRouter {
   close(): Promise<void>;
 }
 
-/** Starts one router process: the endpoint table, the proxy and, unless a worker, the admin port. */
-export async function startRouter(config: RouterConfig, logger: Logger): Promise<RunningRouter> {
+export interface RouterOptions {
+  /** Where HAProxy's access log goes: standard output unless a test reads it. */
+  edgeAccessLog?: Writable;
+}
+
+/**
+ * Starts one router process: the endpoint table, the proxy, HAProxy in front of it unless
+ * NIMBUS_EDGE=node, and, unless a worker, the admin port.
+ */
+export async function startRouter(
+  config: RouterConfig,
+  logger: Logger,
+  options: RouterOptions = {},
+): Promise<RunningRouter> {
+  const behindEdge = config.NIMBUS_EDGE === 'haproxy';
   const table = new EndpointTable({
     redisUrl: config.REDIS_URL,
     prefix: config.NIMBUS_REDIS_PREFIX,
@@ -70,17 +85,22 @@ export async function startRouter(config: RouterConfig, logger: Logger): Promise
     timeoutMs: config.NIMBUS_ACTIVATOR_TIMEOUT,
     queueSize: config.NIMBUS_ACTIVATOR_QUEUE,
   });
-  const telemetry = startRouterTelemetry(config, routerId, logger);
+  let edge: RunningEdge | undefined;
+  // Behind the edge, HAProxy's counters see all app traffic, this router's share included.
+  const edgeTraffic = { take: () => edge?.traffic.take() ?? [] };
+  const telemetry = startRouterTelemetry(config, routerId, logger, behindEdge ? edgeTraffic : undefined);
   const handler: ProxyHandler = new ProxyHandler({
     table,
     balancer: new Balancer(config.NIMBUS_ROUTER_BALANCE),
     activator,
     metrics,
-    traffic: telemetry.traffic,
+    traffic: behindEdge ? undefined : telemetry.traffic,
     logger,
     dispatcher,
     domain: config.NIMBUS_DOMAIN,
-    accessLog: config.NIMBUS_ACCESS_LOG,
+    // HAProxy writes it, for every request it passes here too.
+    accessLog: config.NIMBUS_ACCESS_LOG && !behindEdge,
+    behindEdge,
   });
 
   const server = createServer(handler.handleRequest);
@@ -95,7 +115,20 @@ export async function startRouter(config: RouterConfig, logger: Logger): Promise
   let admin: HealthServer | undefined;
   try {
     await table.start(FIRST_LOAD_WAIT_MS);
-    await listen(server, config.NIMBUS_ROUTER_PORT, config.HOST);
+    if (behindEdge) {
+      // Only HAProxy sends here: loopback, any free port.
+      await listen(server, 0, '127.0.0.1');
+      edge = await startEdge({
+        config,
+        fallbackPort: (server.address() as AddressInfo).port,
+        routes: () => table.allRoutes(),
+        accessLog: options.edgeAccessLog ?? process.stdout,
+        logger,
+      });
+      table.onChange(() => void edge?.sync());
+    } else {
+      await listen(server, config.NIMBUS_ROUTER_PORT, config.HOST);
+    }
     if (cluster.isWorker) {
       // The supervisor serves the admin port and asks each worker for its metrics and readiness.
       AggregatorRegistry.setRegistries([metrics.registry]);
@@ -104,7 +137,10 @@ export async function startRouter(config: RouterConfig, logger: Logger): Promise
       admin = await startHealthServer({
         port: config.NIMBUS_ROUTER_ADMIN_PORT,
         host: config.HOST,
-        checks: { endpoints: () => table.check() },
+        checks: {
+          endpoints: () => table.check(),
+          ...(edge && { edge: edge.check }),
+        },
         registry: metrics.registry,
       });
     }
@@ -115,14 +151,16 @@ export async function startRouter(config: RouterConfig, logger: Logger): Promise
     server.close();
     server.closeAllConnections();
     handler.closeWebSockets();
-    await Promise.all([dispatcher.destroy(), table.close(), telemetry.close()]);
+    await Promise.all([dispatcher.destroy(), table.close(), telemetry.close(), edge?.close()]);
     throw error;
   }
-  const url = `http://${config.HOST}:${(server.address() as AddressInfo).port}`;
+  const url = edge?.url ?? `http://${config.HOST}:${(server.address() as AddressInfo).port}`;
   logger.info({ url, adminUrl: admin?.url, domain: config.NIMBUS_DOMAIN }, 'router listening');
 
   let closing: Promise<void> | undefined;
   const close = async (): Promise<void> => {
+    // HAProxy stops accepting at once and waits for what it passed here, held requests included.
+    const edgeClosed = edge?.close();
     server.close();
     const drained = await Promise.race([
       handler.drain().then(() => true),
@@ -138,7 +176,7 @@ export async function startRouter(config: RouterConfig, logger: Logger): Promise
     server.closeAllConnections();
     handler.closeWebSockets();
     await dispatcher.destroy();
-    await Promise.all([admin?.close(), table.close(), telemetry.close()]);
+    await Promise.all([edgeClosed, admin?.close(), table.close(), telemetry.close()]);
     logger.info('router stopped');
   };
   return {

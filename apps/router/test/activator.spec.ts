@@ -115,6 +115,8 @@ describe('router activator', () => {
   const start = async (overrides: Record<string, string> = {}) => {
     const config = routerConfigSchema.parse({
       REDIS_URL: TEST_REDIS_URL,
+      // The Node router's own behaviour; HAProxy's part is in edge.spec.ts.
+      NIMBUS_EDGE: 'node',
       NIMBUS_REDIS_PREFIX: prefix,
       NIMBUS_ROUTER_PORT: '0',
       NIMBUS_ROUTER_ADMIN_PORT: '0',

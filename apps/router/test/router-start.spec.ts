@@ -32,6 +32,8 @@ describe('router start-up', () => {
     const before = openResources();
     const config = routerConfigSchema.parse({
       REDIS_URL: TEST_REDIS_URL,
+      // The Node router's own behaviour; HAProxy's part is in edge.spec.ts.
+      NIMBUS_EDGE: 'node',
       NIMBUS_REDIS_PREFIX: createTestRedisPrefix(),
       HOST: '127.0.0.1',
       NIMBUS_ROUTER_PORT: String((taken.address() as AddressInfo).port),

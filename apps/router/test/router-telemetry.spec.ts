@@ -53,6 +53,8 @@ describe('router telemetry', () => {
     await publishWake(redis, prefix, { to: 'routers', host: HOST });
     const config = routerConfigSchema.parse({
       REDIS_URL: TEST_REDIS_URL,
+      // The Node router's own behaviour; HAProxy's part is in edge.spec.ts.
+      NIMBUS_EDGE: 'node',
       NIMBUS_REDIS_PREFIX: prefix,
       NIMBUS_ROUTER_PORT: '0',
       NIMBUS_ROUTER_ADMIN_PORT: '0',

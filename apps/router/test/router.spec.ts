@@ -100,6 +100,8 @@ function send(
   });
 }
 
+// The Node router's own contract: with NIMBUS_EDGE=node it is the whole edge, and behind HAProxy
+// it serves what HAProxy passes on. HAProxy's part is in edge.spec.ts.
 describe('router', () => {
   const { TEST_REDIS_URL } = testEnvironment();
   const prefix = createTestRedisPrefix();
@@ -118,6 +120,7 @@ describe('router', () => {
       NIMBUS_ROUTER_ADMIN_PORT: '0',
       NIMBUS_DOMAIN: DOMAIN,
       NIMBUS_ACCESS_LOG: 'true',
+      NIMBUS_EDGE: 'node',
       LOG_LEVEL: 'info',
       ...overrides,
     });

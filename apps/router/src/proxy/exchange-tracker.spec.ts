@@ -35,6 +35,7 @@ describe(ExchangeTracker.name, () => {
       dispatcher: {} as Dispatcher,
       domain: 'localhost',
       accessLog: false,
+      behindEdge: false,
     });
     const request = { url: '/', headers: { host: HOST } } as IncomingMessage;
 

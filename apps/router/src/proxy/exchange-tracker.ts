@@ -64,7 +64,7 @@ export class ExchangeTracker {
     exchange.appId = route.appId;
     this.inFlightByHost.set(route.host, (this.inFlightByHost.get(route.host) ?? 0) + 1);
     // An entry from an older orchestrator has no app id: nothing to report it under.
-    if (exchange.appId) this.options.traffic.started(exchange.appId);
+    if (exchange.appId) this.options.traffic?.started(exchange.appId);
     // An app at zero on purpose is the activator's to hold, not to refuse.
     if (route.upstreams.length === 0 && !route.activatable) return problems.noInstances(route.host);
     return undefined;
@@ -99,7 +99,7 @@ export class ExchangeTracker {
     // A WebSocket's life is no request latency: counted as in flight and ended, not timed.
     const durationMs = exchange.websocket ? undefined : performance.now() - exchange.started;
     if (host && durationMs !== undefined) metrics.requestDuration.observe({ host }, durationMs / 1000);
-    if (exchange.appId) this.options.traffic.ended(exchange.appId, durationMs);
+    if (exchange.appId) this.options.traffic?.ended(exchange.appId, durationMs);
     if (accessLog) {
       const url = request.url ?? '/';
       const query = url.indexOf('?');

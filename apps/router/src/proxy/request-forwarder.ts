@@ -62,7 +62,7 @@ export class RequestForwarder {
     const headers = request.headers;
     stripHopByHop(headers);
     for (const name of NOT_FORWARDED) if (name in headers) delete headers[name];
-    setForwardingHeaders(request, exchange.requestId);
+    if (!this.options.behindEdge) setForwardingHeaders(request, exchange.requestId);
     // A body is handed over through a PassThrough so that a failed upstream request, which undici
     // destroys its body stream on, does not also destroy the client's request (and its socket).
     const body = exchange.hasBody ? request.pipe(new PassThrough()) : null;

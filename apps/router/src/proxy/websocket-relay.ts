@@ -82,7 +82,7 @@ export class WebSocketRelay {
     if (!upstream) return refuse(problems.noInstances(exchange.host));
     this.upgraded.add(socket);
     stripHopByHop(request.headers, ['connection', 'upgrade']);
-    setForwardingHeaders(request, exchange.requestId);
+    if (!this.options.behindEdge) setForwardingHeaders(request, exchange.requestId);
     this.exchanges.take(exchange, upstream);
     // A WebSocket holds its upstream connection for life: no pool slot for it. No retry either:
     // http-proxy-3 closes the client socket after any upstream error.

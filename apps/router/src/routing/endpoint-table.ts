@@ -105,6 +105,11 @@ export class EndpointTable {
     return this.routes.keys();
   }
 
+  /** Every route, for the edge controller to program HAProxy with. */
+  allRoutes(): Iterable<AppRoute> {
+    return this.routes.values();
+  }
+
   get isLoaded(): boolean {
     return this.loaded;
   }

@@ -4,7 +4,7 @@ import type { Logger } from '@nimbus/logging';
 import { MetricsStore } from '@nimbus/metrics';
 import type { RouterConfig } from '../router.config';
 import { AppTraffic } from './app-traffic';
-import { TrafficReporter } from './traffic-reporter';
+import { TrafficReporter, type TrafficSource } from './traffic-reporter';
 
 export interface RouterTelemetry {
   /** Fed by the proxy's exchanges. */
@@ -12,11 +12,15 @@ export interface RouterTelemetry {
   close(): Promise<void>;
 }
 
-/** Starts reporting this router process's per-app traffic to the shared metrics store. */
+/**
+ * Starts reporting per-app traffic to the shared metrics store: this router process's own count
+ * (returned, for the proxy to feed), or `source`'s figures when another counts (the edge).
+ */
 export function startRouterTelemetry(
   config: RouterConfig,
   routerId: string,
   logger: Logger,
+  source?: TrafficSource,
 ): RouterTelemetry {
   // A connection of its own that fails fast: with no offline queue and no retries, a report made
   // while Redis is away is rejected at once (and dropped) instead of piling up in memory.
@@ -30,7 +34,7 @@ export function startRouterTelemetry(
   redis.on('error', () => undefined);
   const traffic = new AppTraffic(() => performance.now());
   const reporter = new TrafficReporter({
-    traffic,
+    traffic: source ?? traffic,
     store: new MetricsStore(redis, {
       prefix: config.NIMBUS_REDIS_PREFIX,
       retentionMs: config.NIMBUS_METRICS_RETENTION,

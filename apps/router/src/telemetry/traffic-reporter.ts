@@ -1,12 +1,17 @@
 import type { Logger } from '@nimbus/logging';
-import type { MetricsStore } from '@nimbus/metrics';
-import type { AppTraffic } from './app-traffic';
+import type { MetricsStore, RouterSecond } from '@nimbus/metrics';
 
 /** A failing Redis is worth one warning per this long, not one per second. */
 const WARN_EVERY_MS = 30_000;
 
+/** Where a second's figures come from: the Node proxy's own count, or HAProxy's counters. */
+export interface TrafficSource {
+  /** The figures since the last take, for every app that had any; starts the next period. */
+  take(): RouterSecond[];
+}
+
 export interface TrafficReporterOptions {
-  traffic: AppTraffic;
+  traffic: TrafficSource;
   store: MetricsStore;
   /** Unique per router process (and worker): the store's heartbeat counts routers by it. */
   routerId: string;

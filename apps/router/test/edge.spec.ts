@@ -1,0 +1,345 @@
+import { once } from 'node:events';
+import { createServer, request as httpRequest, type IncomingHttpHeaders, type Server } from 'node:http';
+import { createServer as createTcpServer, type AddressInfo } from 'node:net';
+import { Writable } from 'node:stream';
+import { Redis } from 'ioredis';
+import { WebSocket, WebSocketServer } from 'ws';
+import { encodeAppEndpoints, endpointsKey, publishWake, type Endpoint } from '@nimbus/cluster';
+import { createLogger } from '@nimbus/logging';
+import { MetricsStore } from '@nimbus/metrics';
+import { createTestRedisPrefix, freePort, testEnvironment } from '@nimbus/testing';
+import { routerConfigSchema } from '../src/router.config';
+import { startRouter, type RunningRouter } from '../src/router';
+
+// HAProxy in front of the Node router (NIMBUS_EDGE=haproxy, the default), programmed at run time.
+const DOMAIN = 'localhost';
+const host = (app: string) => `${app}.prod.acme.${DOMAIN}`;
+
+interface Answer {
+  status: number;
+  headers: IncomingHttpHeaders;
+  body: string;
+}
+
+interface Upstream {
+  name: string;
+  server: Server;
+  seen: IncomingHttpHeaders[];
+  endpoint(): Endpoint;
+}
+
+const servers: Server[] = [];
+
+async function startUpstream(name: string, handler?: Parameters<typeof createServer>[1]): Promise<Upstream> {
+  const seen: IncomingHttpHeaders[] = [];
+  const server = createServer((request, response) => {
+    seen.push(request.headers);
+    if (handler) return handler(request, response);
+    request.resume();
+    request.on('end', () => response.end(JSON.stringify({ name, headers: request.headers })));
+  });
+  servers.push(server);
+  server.listen(0, '127.0.0.1');
+  await once(server, 'listening');
+  const port = (server.address() as AddressInfo).port;
+  return { name, server, seen, endpoint: () => ({ instanceId: name, host: '127.0.0.1', port }) };
+}
+
+function send(
+  url: string,
+  {
+    host: hostHeader,
+    path = '/',
+    method = 'GET',
+    headers = {},
+  }: { host?: string; path?: string; method?: string; headers?: Record<string, string> } = {},
+): Promise<Answer> {
+  const { hostname, port } = new URL(url);
+  return new Promise((resolve, reject) => {
+    const request = httpRequest(
+      {
+        host: hostname,
+        port,
+        path,
+        method,
+        agent: false,
+        headers: { ...(hostHeader && { host: hostHeader }), ...headers },
+      },
+      (response) => {
+        let body = '';
+        response.setEncoding('utf8');
+        response.on('data', (chunk: string) => (body += chunk));
+        response.on('end', () =>
+          resolve({ status: response.statusCode ?? 0, headers: response.headers, body }),
+        );
+      },
+    );
+    request.on('error', reject);
+    request.end();
+  });
+}
+
+describe('edge (HAProxy)', () => {
+  const { TEST_REDIS_URL } = testEnvironment();
+  const prefix = createTestRedisPrefix();
+  const redis = new Redis(TEST_REDIS_URL, { lazyConnect: true });
+  const accessLog: string[] = [];
+  let router: RunningRouter;
+  let web1: Upstream;
+  let web2: Upstream;
+
+  const config = (overrides: Record<string, string> = {}) =>
+    routerConfigSchema.parse({
+      REDIS_URL: TEST_REDIS_URL,
+      NIMBUS_REDIS_PREFIX: prefix,
+      NIMBUS_ROUTER_PORT: '0',
+      NIMBUS_ROUTER_ADMIN_PORT: '0',
+      NIMBUS_DOMAIN: DOMAIN,
+      NIMBUS_ACCESS_LOG: 'true',
+      NIMBUS_EDGE_SLOTS: '16',
+      LOG_LEVEL: 'warn',
+      ...overrides,
+    });
+  const logger = createLogger({ service: 'router', level: 'warn' });
+  const sink = new Writable({
+    write(chunk: Buffer, _encoding, done) {
+      accessLog.push(...chunk.toString().split('\n').filter(Boolean));
+      done();
+    },
+  });
+
+  const publish = async (tableHost: string, endpoints: Endpoint[] | null, activatable = false) => {
+    if (endpoints) {
+      const entry = encodeAppEndpoints({ appId: `app-${tableHost}`, activatable, endpoints });
+      await redis.hset(endpointsKey(prefix), tableHost, entry);
+    } else await redis.hdel(endpointsKey(prefix), tableHost);
+    await publishWake(redis, prefix, { to: 'routers', host: tableHost });
+  };
+  const get = (hostHeader: string, options: Parameters<typeof send>[1] = {}) =>
+    send(router.url, { host: hostHeader, ...options });
+  const nameOf = (answer: Answer) => (JSON.parse(answer.body) as { name: string }).name;
+  /** Until HAProxy itself sends the host's requests to `upstream` (not to the Node router). */
+  const servedByHaproxy = async (hostHeader: string, upstream: Upstream) => {
+    const address = `127.0.0.1:${upstream.endpoint().port}`;
+    for (let i = 0; i < 300; i++) {
+      const answer = await get(hostHeader);
+      if (answer.status === 200 && nameOf(answer) === upstream.name) {
+        const line = await logLineOf(answer.headers['x-request-id'] as string);
+        if (line.upstream === address) return;
+      }
+      await new Promise((done) => setTimeout(done, 20));
+    }
+    throw new Error(`HAProxy never served ${hostHeader} from ${upstream.name}`);
+  };
+  const logLineOf = async (requestId: string): Promise<Record<string, unknown>> => {
+    for (let i = 0; i < 100; i++) {
+      const line = accessLog
+        .map((text) => JSON.parse(text) as Record<string, unknown>)
+        .find((entry) => entry.requestId === requestId);
+      if (line) return line;
+      await new Promise((done) => setTimeout(done, 10));
+    }
+    throw new Error(`no access log line for ${requestId}`);
+  };
+
+  beforeAll(async () => {
+    await redis.connect();
+    [web1, web2] = await Promise.all([startUpstream('web-1'), startUpstream('web-2')]);
+    router = await startRouter(config(), logger, { edgeAccessLog: sink });
+  });
+
+  afterAll(async () => {
+    await router?.close();
+    for (const server of servers) {
+      server.closeAllConnections();
+      server.close();
+    }
+    const keys = await redis.keys(`${prefix}*`);
+    if (keys.length) await redis.del(...keys);
+    await redis.quit();
+    // Connections closed above finish closing on later turns: none is left to the next file.
+    for (let turn = 0; turn < 100 && process.getActiveResourcesInfo().includes('TCPSocketWrap'); turn++)
+      await new Promise((done) => setTimeout(done, 10));
+  });
+
+  it('should route by host, exact or one-level wildcard, spread across instances, and say so in its log', async () => {
+    await publish(host('spread'), [web1.endpoint(), web2.endpoint()]);
+    await publish('*.example.com', [web2.endpoint()]);
+    await servedByHaproxy(host('spread'), web1);
+    const names = new Set<string>();
+    for (let i = 0; i < 10; i++) names.add(nameOf(await get(`${host('SPREAD')}:80`)));
+    expect(names).toEqual(new Set(['web-1', 'web-2']));
+
+    await servedByHaproxy('shop.example.com', web2);
+    // A wildcard covers one level: deeper names and the parent are nobody's.
+    expect((await get('a.b.example.com')).status).toBe(404);
+    expect((await get('example.com')).status).toBe(404);
+
+    const answer = await get(host('spread'), { path: '/orders/7?token=secret' });
+    const line = await logLineOf(answer.headers['x-request-id'] as string);
+    expect(line).toMatchObject({
+      level: 30,
+      service: 'router',
+      msg: 'request',
+      method: 'GET',
+      host: host('spread'),
+      path: '/orders/7',
+      status: 200,
+      retries: '0',
+    });
+    expect([web1, web2].map((web) => `127.0.0.1:${web.endpoint().port}`)).toContain(line.upstream);
+    expect(typeof line.latencyMs).toBe('number');
+    expect(JSON.stringify(line)).not.toContain('secret');
+  });
+
+  it('should tell the app who asked: X-Request-Id, Forwarded and X-Forwarded-*', async () => {
+    await publish(host('headers'), [web1.endpoint()]);
+    await servedByHaproxy(host('headers'), web1);
+    const port = new URL(router.url).port;
+    const hostHeader = `${host('headers')}:${port}`;
+    const answer = await get(hostHeader, {
+      headers: {
+        'x-forwarded-for': '203.0.113.9',
+        'x-forwarded-proto': 'https',
+        forwarded: 'for=203.0.113.9',
+      },
+    });
+    const seen = (JSON.parse(answer.body) as { headers: IncomingHttpHeaders }).headers;
+    expect(seen['x-request-id']).toMatch(/^[0-9a-f-]{36}$/);
+    expect(answer.headers['x-request-id']).toBe(seen['x-request-id']);
+    expect(seen.forwarded).toBe(`for=203.0.113.9, for=127.0.0.1;host="${hostHeader}";proto=http`);
+    expect(seen['x-forwarded-for']).toBe('203.0.113.9, 127.0.0.1');
+    expect(seen['x-forwarded-host']).toBe(hostHeader);
+    expect(seen['x-forwarded-proto']).toBe('http');
+    expect(seen['x-forwarded-port']).toBe(port);
+
+    const kept = await get(hostHeader, { headers: { 'x-request-id': 'client-chosen-id-0123456789' } });
+    expect(kept.headers['x-request-id']).toBe('client-chosen-id-0123456789');
+    const replaced = await get(hostHeader, { headers: { 'x-request-id': 'bad id' } });
+    expect(replaced.headers['x-request-id']).toMatch(/^[0-9a-f-]{36}$/);
+  });
+
+  it('should retry a refused connection on another instance, so no request fails', async () => {
+    const refusing = { instanceId: 'refusing', host: '127.0.0.1', port: await freePort() };
+    await publish(host('refused'), [refusing, web1.endpoint()]);
+    await servedByHaproxy(host('refused'), web1);
+    const answers = await Promise.all(
+      Array.from({ length: 20 }, () => get(host('refused'), { method: 'POST' })),
+    );
+    expect(answers.map((answer) => answer.status)).toEqual(Array(20).fill(200));
+  });
+
+  it('should drain an instance taken out of the table: no new request, the one in flight finishes', async () => {
+    let release: () => void = () => undefined;
+    const slow = await startUpstream('slow', (request, response) => {
+      if (request.url === '/slow') release = () => response.end(JSON.stringify({ name: 'slow' }));
+      else response.end(JSON.stringify({ name: 'slow' }));
+    });
+    await publish(host('drain'), [slow.endpoint()]);
+    await servedByHaproxy(host('drain'), slow);
+    const inFlight = get(host('drain'), { path: '/slow' });
+    while (slow.seen.length < 2 || !release.name) await new Promise((done) => setTimeout(done, 10));
+    await publish(host('drain'), [web2.endpoint()]);
+    await servedByHaproxy(host('drain'), web2);
+    const seenBefore = slow.seen.length;
+    const answers = await Promise.all(Array.from({ length: 10 }, () => get(host('drain'))));
+    expect(answers.map(nameOf)).toEqual(Array(10).fill('web-2'));
+    expect(slow.seen.length).toBe(seenBefore);
+    release();
+    expect(nameOf(await inFlight)).toBe('slow');
+  });
+
+  it('should pass a WebSocket through', async () => {
+    const echo = await startUpstream('echo');
+    const wss = new WebSocketServer({ server: echo.server });
+    wss.on('connection', (socket) => socket.on('message', (data) => socket.send(`echo: ${String(data)}`)));
+    await publish(host('ws'), [echo.endpoint()]);
+    await servedByHaproxy(host('ws'), echo);
+    const port = new URL(router.url).port;
+    const client = new WebSocket(`ws://127.0.0.1:${port}/socket`, { headers: { host: host('ws') } });
+    await once(client, 'open');
+    client.send('ping');
+    const [message] = (await once(client, 'message')) as [Buffer];
+    expect(String(message)).toBe('echo: ping');
+    client.close();
+    await once(client, 'close');
+    wss.close();
+  });
+
+  it("should answer unknown hosts and apps with no instance with the Nimbus router's pages", async () => {
+    const unknown = await get(host('nope'), { headers: { accept: 'application/problem+json' } });
+    expect(unknown.status).toBe(404);
+    expect(JSON.parse(unknown.body)).toMatchObject({ code: 'router/unknown-host' });
+    await publish(host('empty'), []);
+    for (let i = 0; i < 100 && (await get(host('empty'))).status === 404; i++)
+      await new Promise((done) => setTimeout(done, 10));
+    const empty = await get(host('empty'), { headers: { accept: 'application/problem+json' } });
+    expect(empty.status).toBe(503);
+    expect(JSON.parse(empty.body)).toMatchObject({ code: 'router/no-instances' });
+  });
+
+  it('should pass a request for an app at zero to the activator, which holds it until an instance is ready', async () => {
+    await publish(host('cold'), [], true);
+    await new Promise((done) => setTimeout(done, 100));
+    const held = get(host('cold'));
+    await new Promise((done) => setTimeout(done, 200));
+    await publish(host('cold'), [web1.endpoint()], true);
+    const answer = await held;
+    expect(answer.status).toBe(200);
+    expect(nameOf(answer)).toBe('web-1');
+  });
+
+  it("should report each app's request rate and concurrency from HAProxy's counters", async () => {
+    const slow = await startUpstream('counted', (request, response) => {
+      setTimeout(() => response.end(JSON.stringify({ name: 'counted' })), 50);
+    });
+    await publish(host('counted'), [slow.endpoint()]);
+    await servedByHaproxy(host('counted'), slow);
+    const store = new MetricsStore(redis, { prefix, retentionMs: 60_000 });
+    const from = Math.floor(Date.now() / 1000) * 1000;
+    let sent = 0;
+    const until = Date.now() + 2_000;
+    await Promise.all(
+      Array.from({ length: 4 }, async () => {
+        while (Date.now() < until) {
+          expect((await get(host('counted'))).status).toBe(200);
+          sent += 1;
+        }
+      }),
+    );
+    let reported = 0;
+    let concurrency: number[] = [];
+    for (let tries = 0; tries < 40 && reported < sent; tries++) {
+      await new Promise((done) => setTimeout(done, 100));
+      const series = await store.series(
+        `app-${host('counted')}`,
+        from,
+        Math.ceil(Date.now() / 1000) * 1000,
+        1000,
+      );
+      const web = series.processTypes.find((type) => type.processType === 'web');
+      reported = web?.rps.reduce((sum, point) => sum + (point.value ?? 0), 0) ?? 0;
+      concurrency = web?.concurrency.map((point) => point.value ?? 0) ?? [];
+    }
+    // At least what was sent here: the probe of the first request to reach HAProxy's slot adds some.
+    expect(reported).toBeGreaterThanOrEqual(sent);
+    expect(Math.max(...concurrency)).toBeGreaterThan(1);
+    expect(Math.max(...concurrency)).toBeLessThanOrEqual(4.01);
+  });
+
+  it('should report HAProxy in readiness and fail to start, leaving nothing behind, when its port is taken', async () => {
+    const adminUrl = router.adminUrl as string;
+    const ready = JSON.parse((await send(adminUrl, { path: '/readyz' })).body) as {
+      checks: Record<string, string>;
+    };
+    expect(ready.checks).toEqual({ endpoints: 'ok', edge: 'ok' });
+
+    const taken = createTcpServer().listen(0, '127.0.0.1');
+    await once(taken, 'listening');
+    const port = String((taken.address() as AddressInfo).port);
+    await expect(
+      startRouter(config({ NIMBUS_ROUTER_PORT: port, NIMBUS_REDIS_PREFIX: createTestRedisPrefix() }), logger),
+    ).rejects.toThrow(/haproxy exited/);
+    taken.close();
+  });
+});
