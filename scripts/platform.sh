@@ -41,6 +41,10 @@ export NIMBUS_BUILD_CACHE=${NIMBUS_BUILD_CACHE:-$STATE_DIR/build-cache}
 export NIMBUS_IMAGE_LAYOUT=${NIMBUS_IMAGE_LAYOUT:-$STATE_DIR/images}
 export NIMBUS_ROUTER_PORT=${NIMBUS_ROUTER_PORT:-8000}
 export NIMBUS_ROUTER_ADMIN_PORT=${NIMBUS_ROUTER_ADMIN_PORT:-$((NIMBUS_ROUTER_PORT + 1))}
+# HTTPS through the HAProxy edge; a self-signed certificate unless NIMBUS_TLS_CERT/KEY are set.
+if [ "${NIMBUS_EDGE:-haproxy}" = haproxy ]; then
+  export NIMBUS_ROUTER_TLS_PORT=${NIMBUS_ROUTER_TLS_PORT:-8443}
+fi
 BUILDER_PORT=${NIMBUS_BUILDER_PORT:-$((PORT + 1))}
 ORCHESTRATOR_PORT=${NIMBUS_ORCHESTRATOR_PORT:-$((PORT + 2))}
 AGENT_PORT=${NIMBUS_AGENT_PORT:-$((PORT + 3))}
@@ -100,7 +104,7 @@ cat <<INFO
   Nimbus is up.
   gateway:  $url
   console:  $url/console/
-  apps:     http://APP.NAMESPACE.TENANT.${NIMBUS_DOMAIN:-localhost}:$NIMBUS_ROUTER_PORT/
+  apps:     http://APP.NAMESPACE.TENANT.${NIMBUS_DOMAIN:-localhost}:$NIMBUS_ROUTER_PORT/$( [ -n "${NIMBUS_ROUTER_TLS_PORT:-}" ] && printf '\n            https://APP.NAMESPACE.TENANT.%s:%s/' "${NIMBUS_DOMAIN:-localhost}" "$NIMBUS_ROUTER_TLS_PORT")
   admin:    $(field email)$( [ -n "$(field password)" ] && printf '  (password: %s, shown once)' "$(field password)")
   token:    $(field token)
 

@@ -54,4 +54,19 @@ describe(loadRouterConfig.name, () => {
       }
     }
   });
+
+  it.each([
+    [
+      { NIMBUS_TLS_CERT: '/etc/nimbus/cert.pem' },
+      'NIMBUS_TLS_KEY: set with NIMBUS_TLS_CERT and NIMBUS_TLS_KEY both',
+    ],
+    [
+      { NIMBUS_ROUTER_TLS_PORT: '8443', NIMBUS_EDGE: 'node' },
+      'NIMBUS_ROUTER_TLS_PORT: HTTPS is served by the HAProxy edge',
+    ],
+  ])('should refuse an HTTPS setting that cannot work: %j', (env, message) => {
+    expect(() => loadRouterConfig({ REDIS_URL: 'redis://127.0.0.1:6379', ...env })).toThrow(
+      expect.objectContaining({ problems: [expect.stringContaining(message)] }),
+    );
+  });
 });

@@ -30,6 +30,8 @@ const HELD_ANSWER_GRACE_MS = 250;
 export interface RunningRouter {
   /** Where app traffic goes, e.g. http://127.0.0.1:8000 (send the app's Host header). */
   url: string;
+  /** The same over HTTPS, when NIMBUS_ROUTER_TLS_PORT is set. */
+  tlsUrl: string | undefined;
   /** /healthz, /readyz and /metrics; undefined in a cluster worker (the supervisor serves them). */
   adminUrl: string | undefined;
   /** Stops accepting, lets requests in flight finish (up to the drain timeout), then closes all. */
@@ -155,7 +157,8 @@ export async function startRouter(
     throw error;
   }
   const url = edge?.url ?? `http://${config.HOST}:${(server.address() as AddressInfo).port}`;
-  logger.info({ url, adminUrl: admin?.url, domain: config.NIMBUS_DOMAIN }, 'router listening');
+  const tlsUrl = edge?.tlsUrl;
+  logger.info({ url, tlsUrl, adminUrl: admin?.url, domain: config.NIMBUS_DOMAIN }, 'router listening');
 
   let closing: Promise<void> | undefined;
   const close = async (): Promise<void> => {
@@ -181,6 +184,7 @@ export async function startRouter(
   };
   return {
     url,
+    tlsUrl,
     adminUrl: admin?.url,
     close: () => (closing ??= close()),
   };

@@ -1,4 +1,9 @@
+import { execFile } from 'node:child_process';
 import { once } from 'node:events';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
 import { createServer, request as httpRequest, type IncomingHttpHeaders, type Server } from 'node:http';
 import { createServer as createTcpServer, type AddressInfo } from 'node:net';
 import { Writable } from 'node:stream';
@@ -29,6 +34,32 @@ interface Upstream {
 }
 
 const servers: Server[] = [];
+const run = promisify(execFile);
+
+/** A self-signed certificate for `names`, made as an operator would with openssl. */
+async function makeCertificate(dir: string, names: string[]): Promise<{ cert: string; key: string }> {
+  const [cert, key] = [join(dir, `${names[0]}.crt`), join(dir, `${names[0]}.key`)];
+  await run('openssl', [
+    'req',
+    '-x509',
+    '-newkey',
+    'ec',
+    '-pkeyopt',
+    'ec_paramgen_curve:prime256v1',
+    '-nodes',
+    '-days',
+    '2',
+    '-subj',
+    `/CN=${names[0]}`,
+    '-addext',
+    `subjectAltName=${names.map((name) => `DNS:${name}`).join(',')}`,
+    '-keyout',
+    key,
+    '-out',
+    cert,
+  ]);
+  return { cert, key };
+}
 
 async function startUpstream(name: string, handler?: Parameters<typeof createServer>[1]): Promise<Upstream> {
   const seen: IncomingHttpHeaders[] = [];
@@ -87,6 +118,8 @@ describe('edge (HAProxy)', () => {
   let router: RunningRouter;
   let web1: Upstream;
   let web2: Upstream;
+  let certificates: string;
+  let certificate: { cert: string; key: string };
 
   const config = (overrides: Record<string, string> = {}) =>
     routerConfigSchema.parse({
@@ -145,7 +178,17 @@ describe('edge (HAProxy)', () => {
   beforeAll(async () => {
     await redis.connect();
     [web1, web2] = await Promise.all([startUpstream('web-1'), startUpstream('web-2')]);
-    router = await startRouter(config(), logger, { edgeAccessLog: sink });
+    certificates = await mkdtemp(join(tmpdir(), 'nimbus-edge-test-'));
+    certificate = await makeCertificate(certificates, [`*.prod.acme.${DOMAIN}`]);
+    router = await startRouter(
+      config({
+        NIMBUS_ROUTER_TLS_PORT: '0',
+        NIMBUS_TLS_CERT: certificate.cert,
+        NIMBUS_TLS_KEY: certificate.key,
+      }),
+      logger,
+      { edgeAccessLog: sink },
+    );
   });
 
   afterAll(async () => {
@@ -157,6 +200,7 @@ describe('edge (HAProxy)', () => {
     const keys = await redis.keys(`${prefix}*`);
     if (keys.length) await redis.del(...keys);
     await redis.quit();
+    await rm(certificates, { recursive: true, force: true });
     // Connections closed above finish closing on later turns: none is left to the next file.
     for (let turn = 0; turn < 100 && process.getActiveResourcesInfo().includes('TCPSocketWrap'); turn++)
       await new Promise((done) => setTimeout(done, 10));
@@ -217,6 +261,37 @@ describe('edge (HAProxy)', () => {
     expect(kept.headers['x-request-id']).toBe('client-chosen-id-0123456789');
     const replaced = await get(hostHeader, { headers: { 'x-request-id': 'bad id' } });
     expect(replaced.headers['x-request-id']).toMatch(/^[0-9a-f-]{36}$/);
+  });
+
+  it('should serve HTTPS with the platform certificate, in HTTP/2 when the client offers it', async () => {
+    await publish(host('secure'), [web1.endpoint()]);
+    await servedByHaproxy(host('secure'), web1);
+    const port = new URL(router.tlsUrl as string).port;
+    const curl = async (...flags: string[]) => {
+      const { stdout } = await run('curl', [
+        '-sS',
+        ...flags,
+        '--cacert',
+        certificate.cert,
+        '--resolve',
+        `${host('secure')}:${port}:127.0.0.1`,
+        '-w',
+        '\n%{http_version}',
+        `https://${host('secure')}:${port}/`,
+      ]);
+      const [body, version] = stdout.split('\n');
+      return { version, seen: (JSON.parse(body as string) as { headers: IncomingHttpHeaders }).headers };
+    };
+    // curl checks the name against the certificate: the right one was served for this host (SNI).
+    const h2 = await curl('--http2');
+    expect(h2.version).toBe('2');
+    expect(h2.seen['x-forwarded-proto']).toBe('https');
+    expect(h2.seen['x-forwarded-port']).toBe(port);
+    expect(h2.seen.forwarded).toMatch(/;proto=https$/);
+    expect((await curl('--http1.1')).version).toBe('1.1');
+    // Plain HTTP still says so.
+    const plain = JSON.parse((await get(host('secure'))).body) as { headers: IncomingHttpHeaders };
+    expect(plain.headers['x-forwarded-proto']).toBe('http');
   });
 
   it('should retry a refused connection on another instance, so no request fails', async () => {
@@ -341,5 +416,23 @@ describe('edge (HAProxy)', () => {
       startRouter(config({ NIMBUS_ROUTER_PORT: port, NIMBUS_REDIS_PREFIX: createTestRedisPrefix() }), logger),
     ).rejects.toThrow(/haproxy exited/);
     taken.close();
+    // A key that is not the certificate's, a file that is not there: refused at start, saying which.
+    const other = await makeCertificate(certificates, ['other.example']);
+    const startWith = (cert: string, key: string) =>
+      startRouter(
+        config({
+          NIMBUS_REDIS_PREFIX: createTestRedisPrefix(),
+          NIMBUS_ROUTER_TLS_PORT: '0',
+          NIMBUS_TLS_CERT: cert,
+          NIMBUS_TLS_KEY: key,
+        }),
+        logger,
+      );
+    await expect(startWith(certificate.cert, other.key)).rejects.toThrow(
+      /does not belong to the certificate/,
+    );
+    await expect(startWith(certificate.cert, join(certificates, 'missing.pem'))).rejects.toThrow(
+      /NIMBUS_TLS_KEY: cannot read/,
+    );
   });
 });

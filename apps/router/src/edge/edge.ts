@@ -13,6 +13,7 @@ import { EdgeTraffic } from './edge-traffic';
 import { renderEdgeConfig } from './haproxy-config';
 import { HaproxyProcess } from './haproxy-process';
 import { HaproxySocket } from './haproxy-socket';
+import { preparePlatformCertificate } from './platform-certificate';
 
 export interface EdgeOptions {
   config: RouterConfig;
@@ -27,6 +28,8 @@ export interface EdgeOptions {
 export interface RunningEdge {
   /** Where app traffic goes. */
   url: string;
+  /** The same over HTTPS, when NIMBUS_ROUTER_TLS_PORT is set. */
+  tlsUrl: string | undefined;
   traffic: EdgeTraffic;
   /** Applies the table now (after a change announced by the table). */
   sync(): Promise<void>;
@@ -104,7 +107,26 @@ export async function startEdge(options: EdgeOptions): Promise<RunningEdge> {
   const mapPaths = { hosts: join(dir, 'hosts.map'), wildcards: join(dir, 'wildcards.map') };
   const socket = new HaproxySocket(join(dir, 'admin.sock'));
   const port = await concretePort(config.HOST, config.NIMBUS_ROUTER_PORT);
+  const tlsPort =
+    config.NIMBUS_ROUTER_TLS_PORT === undefined
+      ? undefined
+      : await concretePort(config.HOST, config.NIMBUS_ROUTER_TLS_PORT);
   const configPath = join(dir, 'haproxy.cfg');
+  let tls: { port: number; certificatePath: string } | undefined;
+  if (tlsPort !== undefined) {
+    const certificate = await preparePlatformCertificate(
+      { certFile: config.NIMBUS_TLS_CERT, keyFile: config.NIMBUS_TLS_KEY, domain: config.NIMBUS_DOMAIN },
+      dir,
+    ).catch(async (error: unknown) => {
+      await rm(dir, { recursive: true, force: true });
+      throw error;
+    });
+    tls = { port: tlsPort, certificatePath: certificate.path };
+    const log = { notAfter: certificate.notAfter, domain: config.NIMBUS_DOMAIN };
+    if (certificate.selfSigned) {
+      logger.warn(log, 'edge: HTTPS with a self-signed certificate; set NIMBUS_TLS_CERT and NIMBUS_TLS_KEY');
+    } else logger.info(log, 'edge: HTTPS with the platform certificate');
+  }
   await Promise.all([
     writeFile(mapPaths.hosts, ''),
     writeFile(mapPaths.wildcards, ''),
@@ -112,6 +134,7 @@ export async function startEdge(options: EdgeOptions): Promise<RunningEdge> {
       configPath,
       renderEdgeConfig({
         listen: { host: config.HOST, port },
+        tls,
         fallback: { host: '127.0.0.1', port: options.fallbackPort },
         socketPath: join(dir, 'admin.sock'),
         hostsMapPath: mapPaths.hosts,
@@ -156,6 +179,7 @@ export async function startEdge(options: EdgeOptions): Promise<RunningEdge> {
   );
   return {
     url: `http://${config.HOST}:${port}`,
+    tlsUrl: tls && `https://${config.HOST}:${tls.port}`,
     traffic,
     sync: () => controller.sync(),
     check: async () => void (await socket.send('show info')),

@@ -12,6 +12,8 @@ export const PARKED = { address: '127.0.0.1', port: 1 } as const;
 export interface EdgeConfigOptions {
   /** Where app traffic arrives. */
   listen: { host: string; port: number };
+  /** HTTPS: its port and HAProxy's `crt` file (certificate, chain, key). */
+  tls?: { port: number; certificatePath: string };
   /** The Nimbus router behind the edge, on loopback. */
   fallback: { host: string; port: number };
   /** The runtime API's Unix socket. */
@@ -70,6 +72,7 @@ function errorResponse(problem: RouterProblem): string {
  */
 export function renderEdgeConfig(options: EdgeConfigOptions): string {
   const fallback = `${options.fallback.host}:${options.fallback.port}`;
+  const proto = options.tls ? '%[ssl_fc,iif(https,http)]' : 'http';
   const lines = [
     'global',
     `  stats socket ${options.socketPath} mode 600 level admin`,
@@ -94,6 +97,12 @@ export function renderEdgeConfig(options: EdgeConfigOptions): string {
     '  retry-on conn-failure',
     `frontend edge`,
     `  bind ${options.listen.host}:${options.listen.port}`,
+    // HTTP/2 to clients that offer it; instances are spoken to in HTTP/1.1 either way.
+    ...(options.tls
+      ? [
+          `  bind ${options.listen.host}:${options.tls.port} ssl crt ${options.tls.certificatePath} alpn h2,http/1.1`,
+        ]
+      : []),
     // Here only: in a backend, the log would also get HAProxy's own events (a server going up).
     ...(options.accessLog
       ? ['  log global', '  option dontlognull', `  log-format '${ACCESS_LOG_FORMAT}'`]
@@ -115,10 +124,10 @@ export function renderEdgeConfig(options: EdgeConfigOptions): string {
     '  option forwardfor',
     // RFC 7239 brackets and quotes an IPv6 node; clients of an IPv4 address are all IPv4.
     options.listen.host.includes(':')
-      ? `  http-request add-header Forwarded 'for="[%[src]]";host="%[req.hdr(host)]";proto=http'`
-      : `  http-request add-header Forwarded 'for=%[src];host="%[req.hdr(host)]";proto=http'`,
+      ? `  http-request add-header Forwarded 'for="[%[src]]";host="%[req.hdr(host)]";proto=${proto}'`
+      : `  http-request add-header Forwarded 'for=%[src];host="%[req.hdr(host)]";proto=${proto}'`,
     '  http-request set-header X-Forwarded-Host %[req.hdr(host)]',
-    '  http-request set-header X-Forwarded-Proto http',
+    `  http-request set-header X-Forwarded-Proto ${proto}`,
     '  http-request set-header X-Forwarded-Port %[dst_port]',
     `  http-request set-var(txn.backend) var(txn.host),map_str(${options.hostsMapPath})`,
     `  http-request set-var(txn.backend) var(txn.host),field(2,.,0),map_str(${options.wildcardsMapPath}) unless { var(txn.backend) -m found }`,
