@@ -155,8 +155,9 @@ describe('edge (HAProxy)', () => {
   const servedByHaproxy = async (hostHeader: string, upstream: Upstream) => {
     const address = `127.0.0.1:${upstream.endpoint().port}`;
     for (let i = 0; i < 300; i++) {
-      const answer = await get(hostHeader);
-      if (answer.status === 200 && nameOf(answer) === upstream.name) {
+      // Refused while HAProxy restarts.
+      const answer = await get(hostHeader).catch(() => undefined);
+      if (answer?.status === 200 && nameOf(answer) === upstream.name) {
         const line = await logLineOf(answer.headers['x-request-id'] as string);
         if (line.upstream === address) return;
       }
@@ -341,6 +342,20 @@ describe('edge (HAProxy)', () => {
     wss.close();
   });
 
+  it("should answer in the router's words when every instance fails", async () => {
+    const dropping = await startUpstream('dropping', (request) => request.socket.destroy());
+    await publish(host('failing'), [dropping.endpoint()]);
+    for (let i = 0; i < 100 && (await get(host('failing'))).status !== 502; i++)
+      await new Promise((done) => setTimeout(done, 20));
+    const answer = await get(host('failing'));
+    expect(answer.status).toBe(502);
+    const requestId = answer.headers['x-request-id'] as string;
+    expect(answer.body).toBe(
+      `Bad gateway: ${host('failing')} did not answer: its instances refused or dropped the connection.\n` +
+        `(502 router/bad-gateway, request ${requestId})\n`,
+    );
+  });
+
   it("should answer unknown hosts and apps with no instance with the Nimbus router's pages", async () => {
     const unknown = await get(host('nope'), { headers: { accept: 'application/problem+json' } });
     expect(unknown.status).toBe(404);
@@ -400,6 +415,18 @@ describe('edge (HAProxy)', () => {
     expect(reported).toBeGreaterThanOrEqual(sent);
     expect(Math.max(...concurrency)).toBeGreaterThan(1);
     expect(Math.max(...concurrency)).toBeLessThanOrEqual(4.01);
+  });
+
+  it('should start HAProxy again if it dies, and program it again', async () => {
+    await publish(host('phoenix'), [web1.endpoint()]);
+    await servedByHaproxy(host('phoenix'), web1);
+    const { stdout } = await run('pgrep', ['-P', String(process.pid), 'haproxy']);
+    const pids = stdout.trim().split('\n').map(Number);
+    expect(pids).toHaveLength(1);
+    process.kill(pids[0] as number, 'SIGKILL');
+    await servedByHaproxy(host('phoenix'), web1);
+    const { stdout: after } = await run('pgrep', ['-P', String(process.pid), 'haproxy']);
+    expect(Number(after.trim())).not.toBe(pids[0]);
   });
 
   it('should report HAProxy in readiness and fail to start, leaving nothing behind, when its port is taken', async () => {

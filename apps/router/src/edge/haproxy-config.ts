@@ -55,11 +55,26 @@ const ACCESS_LOG_FORMAT = [
   '"msg":"request"}',
 ].join(',');
 
-/** HAProxy's own errors (every instance failed, none answered in time) in the Node router's words. */
-function errorResponse(problem: RouterProblem): string {
-  const body = `${problem.title}: ${problem.detail.replace('%', '%%')}\\n(${problem.status} ${problem.code}, request %[var(txn.rid)])\\n`;
+/** Where the host and request id go in an error page: HAProxy's variables, once the text is escaped. */
+const HOST_MARK = '\u0000host\u0000';
+const REQUEST_ID_MARK = '\u0000rid\u0000';
+
+/**
+ * HAProxy's own errors in the Node router's words, with the request id. HAProxy answers 503 when
+ * no instance would take the connection and 502 when one dropped it: both are the router's
+ * `router/bad-gateway`, whatever the status.
+ */
+function errorResponse(status: 502 | 503 | 504, problem: RouterProblem): string {
+  const text = `${problem.title}: ${problem.detail}\n(${status} ${problem.code}, request ${REQUEST_ID_MARK})\n`;
+  const body = text
+    .replace(/%/g, '%%')
+    .replace(/\\/g, '\\\\')
+    .replace(/"/g, '\\"')
+    .replace(/\n/g, '\\n')
+    .replace(REQUEST_ID_MARK, '%[var(txn.rid)]')
+    .replace(HOST_MARK, '%[var(txn.host)]');
   return (
-    `  http-error status ${problem.status} content-type "text/plain; charset=utf-8" ` +
+    `  http-error status ${status} content-type "text/plain; charset=utf-8" ` +
     `hdr cache-control no-store hdr x-request-id "%[var(txn.rid)]" lf-string "${body}"`
   );
 }
@@ -122,10 +137,14 @@ export function renderEdgeConfig(options: EdgeConfigOptions): string {
     '  http-response set-header X-Request-Id %[var(txn.rid)]',
     // Lists a client may have started are appended to; this hop's own facts are replaced.
     '  option forwardfor',
-    // RFC 7239 brackets and quotes an IPv6 node; clients of an IPv4 address are all IPv4.
-    options.listen.host.includes(':')
-      ? `  http-request add-header Forwarded 'for="[%[src]]";host="%[req.hdr(host)]";proto=${proto}'`
-      : `  http-request add-header Forwarded 'for=%[src];host="%[req.hdr(host)]";proto=${proto}'`,
+    // RFC 7239 brackets and quotes an IPv6 node. Bound to an IPv4 address, every client is IPv4:
+    // one rule, no test per request.
+    ...(options.listen.host.includes(':')
+      ? [
+          `  http-request add-header Forwarded 'for=%[src];host="%[req.hdr(host)]";proto=${proto}' if { src -m ip 0.0.0.0/0 }`,
+          `  http-request add-header Forwarded 'for="[%[src]]";host="%[req.hdr(host)]";proto=${proto}' unless { src -m ip 0.0.0.0/0 }`,
+        ]
+      : [`  http-request add-header Forwarded 'for=%[src];host="%[req.hdr(host)]";proto=${proto}'`]),
     '  http-request set-header X-Forwarded-Host %[req.hdr(host)]',
     `  http-request set-header X-Forwarded-Proto ${proto}`,
     '  http-request set-header X-Forwarded-Port %[dst_port]',
@@ -133,8 +152,9 @@ export function renderEdgeConfig(options: EdgeConfigOptions): string {
     `  http-request set-var(txn.backend) var(txn.host),field(2,.,0),map_str(${options.wildcardsMapPath}) unless { var(txn.backend) -m found }`,
     '  use_backend %[var(txn.backend)] if { var(txn.backend) -m found }',
     `  default_backend ${FALLBACK_BACKEND}`,
-    errorResponse(problems.badGateway('%[var(txn.host)]')),
-    errorResponse(problems.upstreamTimeout('%[var(txn.host)]')),
+    errorResponse(502, problems.badGateway(HOST_MARK)),
+    errorResponse(503, problems.badGateway(HOST_MARK)),
+    errorResponse(504, problems.upstreamTimeout(HOST_MARK)),
     `backend ${FALLBACK_BACKEND}`,
     `  server ${FALLBACK_SERVER} ${fallback}`,
   ];
