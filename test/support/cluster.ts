@@ -75,6 +75,9 @@ export class TestCluster {
         REDIS_URL: gateway.env.REDIS_URL,
         NIMBUS_REDIS_PREFIX: gateway.env.NIMBUS_REDIS_PREFIX,
         NIMBUS_ACCESS_LOG: 'false',
+        // Its runtime directory (HAProxy's config and socket) goes with the cluster's: the
+        // router is killed, not stopped, and could not remove it itself.
+        TMPDIR: root,
       },
     });
     const cluster = new TestCluster(gateway, builder, router, routerPort, root, options);
