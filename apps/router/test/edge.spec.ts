@@ -4,7 +4,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { createServer, request as httpRequest, type IncomingHttpHeaders, type Server } from 'node:http';
+import type { IncomingHttpHeaders } from 'node:http';
 import { createServer as createTcpServer, type AddressInfo } from 'node:net';
 import { Writable } from 'node:stream';
 import { Redis } from 'ioredis';
@@ -15,25 +15,12 @@ import { MetricsStore } from '@nimbus/metrics';
 import { createTestRedisPrefix, freePort, testEnvironment } from '@nimbus/testing';
 import { routerConfigSchema } from '../src/router.config';
 import { startRouter, type RunningRouter } from '../src/router';
+import { closeUpstreams, send, startUpstream, type Answer, type Upstream } from './support/http';
 
 // HAProxy in front of the Node router (NIMBUS_EDGE=haproxy, the default), programmed at run time.
 const DOMAIN = 'localhost';
 const host = (app: string) => `${app}.prod.acme.${DOMAIN}`;
 
-interface Answer {
-  status: number;
-  headers: IncomingHttpHeaders;
-  body: string;
-}
-
-interface Upstream {
-  name: string;
-  server: Server;
-  seen: IncomingHttpHeaders[];
-  endpoint(): Endpoint;
-}
-
-const servers: Server[] = [];
 const run = promisify(execFile);
 
 /** A self-signed certificate for `names`, made as an operator would with openssl. */
@@ -59,55 +46,6 @@ async function makeCertificate(dir: string, names: string[]): Promise<{ cert: st
     cert,
   ]);
   return { cert, key };
-}
-
-async function startUpstream(name: string, handler?: Parameters<typeof createServer>[1]): Promise<Upstream> {
-  const seen: IncomingHttpHeaders[] = [];
-  const server = createServer((request, response) => {
-    seen.push(request.headers);
-    if (handler) return handler(request, response);
-    request.resume();
-    request.on('end', () => response.end(JSON.stringify({ name, headers: request.headers })));
-  });
-  servers.push(server);
-  server.listen(0, '127.0.0.1');
-  await once(server, 'listening');
-  const port = (server.address() as AddressInfo).port;
-  return { name, server, seen, endpoint: () => ({ instanceId: name, host: '127.0.0.1', port }) };
-}
-
-function send(
-  url: string,
-  {
-    host: hostHeader,
-    path = '/',
-    method = 'GET',
-    headers = {},
-  }: { host?: string; path?: string; method?: string; headers?: Record<string, string> } = {},
-): Promise<Answer> {
-  const { hostname, port } = new URL(url);
-  return new Promise((resolve, reject) => {
-    const request = httpRequest(
-      {
-        host: hostname,
-        port,
-        path,
-        method,
-        agent: false,
-        headers: { ...(hostHeader && { host: hostHeader }), ...headers },
-      },
-      (response) => {
-        let body = '';
-        response.setEncoding('utf8');
-        response.on('data', (chunk: string) => (body += chunk));
-        response.on('end', () =>
-          resolve({ status: response.statusCode ?? 0, headers: response.headers, body }),
-        );
-      },
-    );
-    request.on('error', reject);
-    request.end();
-  });
 }
 
 describe('edge (HAProxy)', () => {
@@ -194,10 +132,7 @@ describe('edge (HAProxy)', () => {
 
   afterAll(async () => {
     await router?.close();
-    for (const server of servers) {
-      server.closeAllConnections();
-      server.close();
-    }
+    closeUpstreams();
     const keys = await redis.keys(`${prefix}*`);
     if (keys.length) await redis.del(...keys);
     await redis.quit();

@@ -29,6 +29,11 @@ describe('router start-up', () => {
   afterAll(() => taken.close());
 
   it('should close what it started when its port is taken, leaving nothing to keep it alive', async () => {
+    // Sockets another test file in this worker closed may still be closing: counted now, they
+    // would be gone later and read as this test's doing.
+    for (let turn = 0; turn < 100 && openResources().TCPSocketWrap! > 0; turn++) {
+      await new Promise((resolve) => setTimeout(resolve, 10));
+    }
     const before = openResources();
     const config = routerConfigSchema.parse({
       REDIS_URL: TEST_REDIS_URL,
@@ -44,7 +49,7 @@ describe('router start-up', () => {
     for (let turn = 0; turn < 100 && !noMoreThan(before); turn++) {
       await new Promise((resolve) => setTimeout(resolve, 10));
     }
-    expect(openResources()).toEqual(expect.objectContaining({ TCPSocketWrap: before.TCPSocketWrap }));
+    expect(openResources().TCPSocketWrap).toBeLessThanOrEqual(before.TCPSocketWrap!);
     expect(noMoreThan(before)).toBe(true);
   });
 });

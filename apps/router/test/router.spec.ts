@@ -1,8 +1,8 @@
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { mkdtemp, rm } from 'node:fs/promises';
-import { createServer, request as httpRequest, type IncomingHttpHeaders, type Server } from 'node:http';
-import { connect, type AddressInfo } from 'node:net';
+import type { IncomingHttpHeaders } from 'node:http';
+import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
@@ -13,26 +13,10 @@ import { createLogger } from '@nimbus/logging';
 import { createTestRedisPrefix, freePort, testEnvironment } from '@nimbus/testing';
 import { routerConfigSchema } from '../src/router.config';
 import { startRouter, type RunningRouter } from '../src/router';
+import { closeUpstreams, send, startUpstream, type Answer, type Upstream } from './support/http';
 
 const DOMAIN = 'localhost';
 const host = (app: string) => `${app}.prod.acme.${DOMAIN}`;
-
-interface Upstream {
-  name: string;
-  port: number;
-  server: Server;
-  /** Requests it received, newest last, with the headers it saw. */
-  seen: { method: string; url: string; headers: IncomingHttpHeaders }[];
-  endpoint(instanceId?: string): Endpoint;
-}
-
-interface Answer {
-  status: number;
-  headers: IncomingHttpHeaders;
-  body: string;
-}
-
-const servers: Server[] = [];
 
 const accepts = (port: number) =>
   new Promise<boolean>((resolve) => {
@@ -40,65 +24,6 @@ const accepts = (port: number) =>
       .once('connect', () => (socket.destroy(), resolve(true)))
       .once('error', () => resolve(false));
   });
-
-/** A real app instance on a loopback port: answers with its name and what it received. */
-async function startUpstream(name: string, handler?: Parameters<typeof createServer>[1]): Promise<Upstream> {
-  const seen: Upstream['seen'] = [];
-  const server = createServer((request, response) => {
-    seen.push({ method: request.method ?? '', url: request.url ?? '', headers: request.headers });
-    if (handler) return handler(request, response);
-    request.resume();
-    request.on('end', () => {
-      response.setHeader('content-type', 'application/json');
-      response.end(JSON.stringify({ name, url: request.url, headers: request.headers }));
-    });
-  });
-  servers.push(server);
-  server.listen(0, '127.0.0.1');
-  await once(server, 'listening');
-  const port = (server.address() as AddressInfo).port;
-  return {
-    name,
-    port,
-    server,
-    seen,
-    endpoint: (instanceId = name) => ({ instanceId, host: '127.0.0.1', port }),
-  };
-}
-
-/** One request with its own connection and any Host header (fetch may not set Host). */
-function send(
-  url: string,
-  options: {
-    host?: string;
-    method?: string;
-    path?: string;
-    headers?: Record<string, string>;
-    body?: string;
-  } = {},
-): Promise<Answer> {
-  const target = options.path === undefined ? new URL(url) : new URL(options.path, url);
-  return new Promise((resolve, reject) => {
-    const req = httpRequest(
-      target,
-      {
-        method: options.method ?? 'GET',
-        agent: false,
-        headers: { ...(options.host && { host: options.host }), ...options.headers },
-      },
-      (response) => {
-        let body = '';
-        response.setEncoding('utf8');
-        response.on('data', (chunk: string) => (body += chunk));
-        response.on('end', () =>
-          resolve({ status: response.statusCode ?? 0, headers: response.headers, body }),
-        );
-      },
-    );
-    req.on('error', reject);
-    req.end(options.body);
-  });
-}
 
 // The Node router's own contract: with NIMBUS_EDGE=node it is the whole edge, and behind HAProxy
 // it serves what HAProxy passes on. HAProxy's part is in edge.spec.ts.
@@ -170,10 +95,7 @@ describe('router', () => {
 
   afterAll(async () => {
     await router?.close();
-    for (const server of servers) {
-      server.closeAllConnections();
-      server.close();
-    }
+    closeUpstreams();
     let cursor = '0';
     do {
       const [next, keys] = await redis.scan(cursor, 'MATCH', `${prefix}*`, 'COUNT', 500);

@@ -1,4 +1,5 @@
 import { FALLBACK_SERVER, PARKED } from './haproxy-config';
+import { parseStatRows } from './haproxy-stats';
 
 /** One of a slot's servers, as HAProxy has it (an instance's address, or one it had). */
 export interface EdgeServer {
@@ -58,18 +59,8 @@ const CONFIGURED_MAINTENANCE = 0x04;
  */
 export function parseSessions(answers: readonly string[]): Map<string, number> {
   const sessions = new Map<string, number>();
-  for (const answer of answers) {
-    const [header, ...rows] = answer.split('\n');
-    const columns = (header ?? '').replace(/^#\s*/, '').split(',');
-    const [proxy, server, current] = ['pxname', 'svname', 'scur'].map((name) => columns.indexOf(name));
-    for (const row of rows) {
-      const fields = row.split(',');
-      if (fields.length < columns.length - 1) continue;
-      sessions.set(
-        `${fields[proxy as number]}/${fields[server as number]}`,
-        Number(fields[current as number]) || 0,
-      );
-    }
+  for (const row of parseStatRows(answers.join('\n'), ['pxname', 'svname', 'scur'])) {
+    sessions.set(`${row.pxname}/${row.svname}`, row.scur);
   }
   return sessions;
 }

@@ -1,6 +1,7 @@
 import { emptyLatencyHistogram, latencyBucket, type RouterSecond } from '@nimbus/metrics';
 import type { Logger } from '@nimbus/logging';
 import type { HaproxySocket } from './haproxy-socket';
+import { parseStatRows } from './haproxy-stats';
 
 /**
  * HAProxy's current sessions are sampled once a second: the autoscaler averages them over 6 s
@@ -21,19 +22,9 @@ export interface BackendCounters {
 
 /** `show stat -1 2 -1` (backends only): CSV with a `# ` header naming the columns. */
 export function parseBackendStats(output: string): Map<string, BackendCounters> {
-  const [header, ...rows] = output.split('\n');
-  const columns = (header ?? '').replace(/^#\s*/, '').split(',');
-  const at = (name: string) => columns.indexOf(name);
-  const [name, scur, qcur, requests, rtime] = ['pxname', 'scur', 'qcur', 'req_tot', 'rtime'].map(at);
   const counters = new Map<string, BackendCounters>();
-  for (const row of rows) {
-    const fields = row.split(',');
-    if (fields.length < columns.length - 1) continue;
-    counters.set(fields[name as number] as string, {
-      inFlight: Number(fields[scur as number]) + Number(fields[qcur as number]),
-      requests: Number(fields[requests as number]) || 0,
-      responseMs: Number(fields[rtime as number]) || 0,
-    });
+  for (const row of parseStatRows(output, ['pxname', 'scur', 'qcur', 'req_tot', 'rtime'])) {
+    counters.set(row.pxname, { inFlight: row.scur + row.qcur, requests: row.req_tot, responseMs: row.rtime });
   }
   return counters;
 }
