@@ -148,12 +148,15 @@ describe('autoscaling', () => {
     const ps = await acme.ps('lazy');
     expect(ps.formation.find((f) => f.type === 'web')?.autoscale).toEqual({ min: 0, max: 5 });
 
-    const first = await cluster.get(acme.host('lazy'));
+    // Held by the activator until an instance is ready: the test asserts that every request is
+    // answered, not how fast a cold start is on a busy machine (bench/ measures that).
+    const coldStart = () => cluster.get(acme.host('lazy'), '/', 30_000);
+    const first = await coldStart();
     expect(first.status).toBe(200);
     expect(JSON.parse(first.body)).toMatchObject({ version: 'v1' });
 
     await whenTrue('lazy to go idle again', () => idleAtZero('lazy'), 20_000);
-    const burst = await Promise.all(Array.from({ length: 50 }, () => cluster.get(acme.host('lazy'))));
+    const burst = await Promise.all(Array.from({ length: 50 }, coldStart));
     expect(burst.map((response) => response.status)).toEqual(Array(50).fill(200));
     // 50 in flight at a target of 10: the wake-up raised several instances, not one at a time.
     expect(await replicasOf('lazy')).toBeGreaterThanOrEqual(3);

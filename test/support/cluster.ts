@@ -148,8 +148,11 @@ export class TestCluster {
     return `${app}.${namespace}.${tenant}.localhost`;
   }
 
-  /** GET through the router, as a browser asking for the app's host would. */
-  get(host: string, path = '/'): Promise<{ status: number; body: string }> {
+  /**
+   * GET through the router, as a browser asking for the app's host would. It gives up after
+   * `timeoutMs`: a request that waits for a cold start may need longer than one to a running app.
+   */
+  get(host: string, path = '/', timeoutMs = 5000): Promise<{ status: number; body: string }> {
     return new Promise((resolvePromise, reject) => {
       const call = request(
         // A connection per request: nothing lingers once the test is over.
@@ -162,7 +165,7 @@ export class TestCluster {
         },
       );
       call.on('error', reject);
-      call.setTimeout(5000, () => call.destroy(new Error('timed out')));
+      call.setTimeout(timeoutMs, () => call.destroy(new Error(`timed out after ${timeoutMs} ms`)));
       call.end();
     });
   }
