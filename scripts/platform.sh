@@ -29,6 +29,12 @@ if [ -z "${NIMBUS_MASTER_KEY:-}" ]; then
   export NIMBUS_MASTER_KEY
 fi
 
+# The orchestrator seals apps' certificate keys with it for the router: generated once, like the master key.
+if [ -z "${NIMBUS_EDGE_KEY:-}" ]; then
+  [ -f "$STATE_DIR/edge.key" ] || (umask 077 && openssl rand -base64 32 >"$STATE_DIR/edge.key")
+  NIMBUS_EDGE_KEY=$(cat "$STATE_DIR/edge.key")
+  export NIMBUS_EDGE_KEY
+fi
 # Agents present it to join; generated once, like the master key.
 if [ -z "${NIMBUS_NODE_JOIN_TOKEN:-}" ]; then
   [ -f "$STATE_DIR/join.token" ] || (umask 077 && openssl rand -hex 32 >"$STATE_DIR/join.token")

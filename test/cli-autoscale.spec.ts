@@ -1,23 +1,16 @@
-import { execFile } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { AutoscalerRepository, tenantScope } from '@nimbus/db';
 import { seedTenant } from '@nimbus/testing';
 import { ReleasesService } from '@nimbus/gateway';
 import { startTestGateway, type TestGateway } from './support/gateway';
+import { runNimbus, type CliResult } from './support/nimbus-cli';
 
-const MAIN = resolve(__dirname, '../apps/cli/dist/main.js');
 const DIGEST = `sha256:${'a'.repeat(64)}`;
 
-interface Result {
-  status: number;
-  stdout: string;
-  stderr: string;
-}
-
 /** Asserts the failure contract: status 1, nothing on stdout, exactly one `error:` line on stderr. */
-function failed(result: Result, detail: string): void {
+function failed(result: CliResult, detail: string): void {
   expect(result.status).toBe(1);
   expect(result.stdout).toBe('');
   expect(result.stderr).toMatch(/^error: [^\n]+\n$/);
@@ -32,26 +25,12 @@ describe('nimbus autoscale, autoscale:set and autoscale:off', () => {
   let home: string;
   let app: { id: string; tenantId: string };
   let strangerToken: string;
-  let nimbus: (...args: string[]) => Promise<Result>;
+  let nimbus: (...args: string[]) => Promise<CliResult>;
 
   const cli =
     (token: string) =>
-    (...args: string[]): Promise<Result> =>
-      new Promise((done) =>
-        execFile(
-          process.execPath,
-          [MAIN, ...args],
-          {
-            env: {
-              HOME: home,
-              NIMBUS_CONFIG: join(home, 'config.json'),
-              NIMBUS_API: gateway.url,
-              NIMBUS_TOKEN: token,
-            },
-          },
-          (error, stdout, stderr) => done({ status: error ? Number(error.code ?? 1) : 0, stdout, stderr }),
-        ),
-      );
+    (...args: string[]) =>
+      runNimbus({ home, api: gateway.url, token }, args);
   const autoscaler = (type: string) =>
     gateway.db.autoscaler.findFirst({ where: { appId: app.id, processType: type } });
 

@@ -1,25 +1,19 @@
-import { execFile, spawn } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { Redis } from 'ioredis';
 import { BuildOutputStream } from '@nimbus/queue';
 import { seedTenant } from '@nimbus/testing';
 import { startTestGateway, type TestGateway } from './support/gateway';
+import { NIMBUS_CLI, nimbusEnv, runNimbus, type CliResult, type CliUser } from './support/nimbus-cli';
 
-const MAIN = resolve(__dirname, '../apps/cli/dist/main.js');
 const DIGEST = `sha256:${'d'.repeat(64)}`;
-
-interface Result {
-  status: number;
-  stdout: string;
-  stderr: string;
-}
 
 /** A CLI run left going, for commands that follow something live. */
 interface Running {
   stdout(): string;
-  exited: Promise<Result>;
+  exited: Promise<CliResult>;
 }
 
 describe('nimbus builds and builds:output', () => {
@@ -27,13 +21,16 @@ describe('nimbus builds and builds:output', () => {
   let redis: Redis;
   let stream: BuildOutputStream;
   let home: string;
-  let env: NodeJS.ProcessEnv;
+  let user: CliUser;
   let app: { id: string; tenantId: string };
   let actorUserId: string;
-  let nimbus: (...args: string[]) => Promise<Result>;
+  let nimbus: (...args: string[]) => Promise<CliResult>;
 
   const start = (...args: string[]): Running => {
-    const child = spawn(process.execPath, [MAIN, ...args], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [NIMBUS_CLI, ...args], {
+      env: nimbusEnv(user),
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
@@ -92,18 +89,8 @@ describe('nimbus builds and builds:output', () => {
     home = await mkdtemp(join(tmpdir(), 'nimbus-cli-builds-'));
     const { owner, ownerToken } = await seedTenant(gateway, 'acme', { prod: ['web'] });
     actorUserId = owner.id;
-    env = {
-      HOME: home,
-      NIMBUS_CONFIG: join(home, 'config.json'),
-      NIMBUS_API: gateway.url,
-      NIMBUS_TOKEN: ownerToken,
-    };
-    nimbus = (...args) =>
-      new Promise((done) =>
-        execFile(process.execPath, [MAIN, ...args], { env }, (error, stdout, stderr) =>
-          done({ status: error ? Number(error.code ?? 1) : 0, stdout, stderr }),
-        ),
-      );
+    user = { home, api: gateway.url, token: ownerToken };
+    nimbus = (...args) => runNimbus(user, args);
     app = await gateway.db.app.findFirstOrThrow({ where: { name: 'web' } });
     succeeded = await createBuild({
       status: 'succeeded',

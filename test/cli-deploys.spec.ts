@@ -1,46 +1,24 @@
-import { execFile } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { tenantScope } from '@nimbus/db';
 import { ReleasesService } from '@nimbus/gateway';
 import { seedTenant } from '@nimbus/testing';
 import { startTestGateway, type TestGateway } from './support/gateway';
+import { runNimbus, type CliResult } from './support/nimbus-cli';
 
-const MAIN = resolve(__dirname, '../apps/cli/dist/main.js');
 const DIGEST = `sha256:${'c'.repeat(64)}`;
-
-interface Result {
-  status: number;
-  stdout: string;
-  stderr: string;
-}
 
 describe('nimbus releases, releases:info, rollback and git:remote', () => {
   let gateway: TestGateway;
   let home: string;
-  let nimbus: (...args: string[]) => Promise<Result>;
+  let nimbus: (...args: string[]) => Promise<CliResult>;
 
   beforeAll(async () => {
     gateway = await startTestGateway();
     home = await mkdtemp(join(tmpdir(), 'nimbus-cli-releases-'));
     const { owner, ownerToken } = await seedTenant(gateway, 'acme', { prod: ['web'] });
-    nimbus = (...args) =>
-      new Promise((done) =>
-        execFile(
-          process.execPath,
-          [MAIN, ...args],
-          {
-            env: {
-              HOME: home,
-              NIMBUS_CONFIG: join(home, 'config.json'),
-              NIMBUS_API: gateway.url,
-              NIMBUS_TOKEN: ownerToken,
-            },
-          },
-          (error, stdout, stderr) => done({ status: error ? Number(error.code ?? 1) : 0, stdout, stderr }),
-        ),
-      );
+    nimbus = (...args) => runNimbus({ home, api: gateway.url, token: ownerToken }, args);
     const app = await gateway.db.app.findFirstOrThrow({ where: { name: 'web' } });
     await gateway.app
       .get(ReleasesService)

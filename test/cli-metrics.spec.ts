@@ -1,19 +1,12 @@
-import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { seedTenant } from '@nimbus/testing';
 import { startTestGateway, type TestGateway } from './support/gateway';
+import { runNimbus } from './support/nimbus-cli';
 
-const MAIN = resolve(__dirname, '../apps/cli/dist/main.js');
 const JOIN_TOKEN = randomBytes(24).toString('hex');
-
-interface Result {
-  status: number;
-  stdout: string;
-  stderr: string;
-}
 
 jest.setTimeout(60_000);
 
@@ -22,22 +15,7 @@ describe('nimbus metrics', () => {
   let home: string;
   let token: string;
 
-  const nimbus = (...args: string[]): Promise<Result> =>
-    new Promise((done) =>
-      execFile(
-        process.execPath,
-        [MAIN, ...args],
-        {
-          env: {
-            HOME: home,
-            NIMBUS_CONFIG: join(home, 'config.json'),
-            NIMBUS_API: gateway.url,
-            NIMBUS_TOKEN: token,
-          },
-        },
-        (error, stdout, stderr) => done({ status: error ? Number(error.code ?? 1) : 0, stdout, stderr }),
-      ),
-    );
+  const nimbus = (...args: string[]) => runNimbus({ home, api: gateway.url, token }, args);
 
   beforeAll(async () => {
     home = await mkdtemp(join(tmpdir(), 'nimbus-cli-metrics-'));

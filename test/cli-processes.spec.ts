@@ -1,34 +1,28 @@
-import { execFile, spawn, type ChildProcess } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { Redis } from 'ioredis';
 import { appLogKey } from '@nimbus/cluster';
 import { tenantScope } from '@nimbus/db';
 import { createApiToken, createUser, seedTenant } from '@nimbus/testing';
 import { ReleasesService } from '@nimbus/gateway';
 import { startTestGateway, type TestGateway } from './support/gateway';
+import { NIMBUS_CLI, nimbusEnv, runNimbus, type CliResult } from './support/nimbus-cli';
 
-const MAIN = resolve(__dirname, '../apps/cli/dist/main.js');
 const DIGEST = `sha256:${'e'.repeat(64)}`;
 const MINUTE = 60_000;
-
-interface Result {
-  status: number;
-  stdout: string;
-  stderr: string;
-}
 
 /** A CLI run left going, for commands that follow something live. */
 interface Running {
   child: ChildProcess;
   stdout(): string;
-  exited: Promise<Result>;
+  exited: Promise<CliResult>;
 }
 
 /** Asserts the failure contract: status 1, nothing on stdout, exactly one `error:` line on stderr. */
-function failed(result: Result, detail: string | RegExp): void {
+function failed(result: CliResult, detail: string | RegExp): void {
   expect(result.status).toBe(1);
   expect(result.stdout).toBe('');
   expect(result.stderr).toMatch(/^error: [^\n]+\n$/);
@@ -52,26 +46,15 @@ describe('nimbus ps, logs, run, nodes and open', () => {
   let worker: { id: string };
   const running = new Set<ChildProcess>();
 
-  const envFor = (token: string): NodeJS.ProcessEnv => ({
-    HOME: home,
-    NIMBUS_CONFIG: join(home, 'config.json'),
-    NIMBUS_API: gateway.url,
-    NIMBUS_TOKEN: token,
-  });
-
   const cli =
     (token: string) =>
-    (...args: string[]): Promise<Result> =>
-      new Promise((done) =>
-        execFile(process.execPath, [MAIN, ...args], { env: envFor(token) }, (error, stdout, stderr) =>
-          done({ status: error ? Number(error.code ?? 1) : 0, stdout, stderr }),
-        ),
-      );
-  let nimbus: (...args: string[]) => Promise<Result>;
+    (...args: string[]) =>
+      runNimbus({ home, api: gateway.url, token }, args);
+  let nimbus: (...args: string[]) => Promise<CliResult>;
 
   const start = (...args: string[]): Running => {
-    const child = spawn(process.execPath, [MAIN, ...args], {
-      env: envFor(ownerToken),
+    const child = spawn(process.execPath, [NIMBUS_CLI, ...args], {
+      env: nimbusEnv({ home, api: gateway.url, token: ownerToken }),
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     running.add(child);

@@ -1,40 +1,20 @@
-import { execFile } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { seedTenant } from '@nimbus/testing';
 import { startTestGateway, type TestGateway } from './support/gateway';
-
-/** The built CLI: `npm test` builds first; locally run `npx tsc -b apps/cli` before jest. */
-const MAIN = resolve(__dirname, '../apps/cli/dist/main.js');
-
-interface Result {
-  status: number;
-  stdout: string;
-  stderr: string;
-}
+import { runNimbus, type CliResult } from './support/nimbus-cli';
 
 describe('nimbus usage', () => {
   let gateway: TestGateway;
   let home: string;
-  let nimbus: (...args: string[]) => Promise<Result>;
+  let nimbus: (...args: string[]) => Promise<CliResult>;
 
   beforeAll(async () => {
     gateway = await startTestGateway();
     const { ownerToken } = await seedTenant(gateway, 'acme', { prod: ['web', 'api'] });
     home = await mkdtemp(join(tmpdir(), 'nimbus-cli-usage-'));
-    const env = {
-      HOME: home,
-      NIMBUS_CONFIG: join(home, 'config.json'),
-      NIMBUS_API: gateway.url,
-      NIMBUS_TOKEN: ownerToken,
-    };
-    nimbus = (...args) =>
-      new Promise((done) =>
-        execFile(process.execPath, [MAIN, ...args], { env, timeout: 20_000 }, (error, stdout, stderr) =>
-          done({ status: error ? (typeof error.code === 'number' ? error.code : -1) : 0, stdout, stderr }),
-        ),
-      );
+    nimbus = (...args) => runNimbus({ home, api: gateway.url, token: ownerToken }, args, { timeout: 20_000 });
 
     for (const app of await gateway.db.app.findMany({ include: { namespace: true } })) {
       const owner = {

@@ -47,6 +47,10 @@ export class TestCluster {
     readonly builder: BuilderProcess,
     readonly router: NodeProcess,
     readonly routerPort: number,
+    /** HTTPS at the edge, with a self-signed platform certificate and apps' own. */
+    readonly routerTlsPort: number,
+    /** What the orchestrators seal apps' certificate keys with for the router. */
+    private readonly edgeKey: string,
     private readonly root: string,
     private readonly options: ClusterOptions,
   ) {}
@@ -56,6 +60,8 @@ export class TestCluster {
     // Instances of the process runtime run as an unprivileged user, in copies below the agents' state.
     await chmod(root, 0o711);
     const routerPort = await freePort();
+    const routerTlsPort = await freePort();
+    const edgeKey = randomBytes(32).toString('base64');
     const lease = options.leaseDuration ?? '10s';
     const gateway = await startTestGateway({
       NIMBUS_NODE_JOIN_TOKEN: randomBytes(24).toString('hex'),
@@ -72,6 +78,8 @@ export class TestCluster {
       env: {
         NIMBUS_ROUTER_PORT: String(routerPort),
         NIMBUS_ROUTER_ADMIN_PORT: String(await freePort()),
+        NIMBUS_ROUTER_TLS_PORT: String(routerTlsPort),
+        NIMBUS_EDGE_KEY: edgeKey,
         REDIS_URL: gateway.env.REDIS_URL,
         NIMBUS_REDIS_PREFIX: gateway.env.NIMBUS_REDIS_PREFIX,
         NIMBUS_ACCESS_LOG: 'false',
@@ -80,7 +88,16 @@ export class TestCluster {
         TMPDIR: root,
       },
     });
-    const cluster = new TestCluster(gateway, builder, router, routerPort, root, options);
+    const cluster = new TestCluster(
+      gateway,
+      builder,
+      router,
+      routerPort,
+      routerTlsPort,
+      edgeKey,
+      root,
+      options,
+    );
     await cluster.addOrchestrator();
     return cluster;
   }
@@ -100,6 +117,7 @@ export class TestCluster {
         NIMBUS_REDIS_PREFIX: this.gateway.env.NIMBUS_REDIS_PREFIX,
         // An automatic rollback restores the app's config: it opens and seals the tenant's secrets.
         NIMBUS_MASTER_KEY: this.gateway.env.NIMBUS_MASTER_KEY,
+        NIMBUS_EDGE_KEY: this.edgeKey,
         NIMBUS_ORCHESTRATOR_ID: id,
         NIMBUS_NODE_LEASE_DURATION: this.leaseDuration,
         NIMBUS_LEADER_LEASE: '3s',

@@ -2,6 +2,7 @@ import { Command, CommanderError } from 'commander';
 import { registerAppCommands } from './commands/apps';
 import { registerAuthCommands } from './commands/auth';
 import { registerAutoscaleCommands } from './commands/autoscale';
+import { registerCertificateCommands } from './commands/certs';
 import { registerDomainCommands } from './commands/domains';
 import { registerBuildCommands } from './commands/builds';
 import { registerConfigCommands } from './commands/config';
@@ -37,6 +38,7 @@ export function buildProgram(context: CliContext): Command {
   registerMetricsCommands(program, context);
   registerAutoscaleCommands(program, context);
   registerDomainCommands(program, context);
+  registerCertificateCommands(program, context);
   registerLogCommands(program, context);
   registerNodeCommands(program, context);
   registerTokenCommands(program, context);

@@ -24,6 +24,7 @@ import { NodesModule } from './nodes/nodes.module';
 import { ProcessesModule } from './processes/processes.module';
 import { AutoscaleModule } from './autoscale/autoscale.module';
 import { DomainsModule } from './domains/domains.module';
+import { CertificatesModule } from './certificates/certificates.module';
 import { ReleasesModule } from './releases/releases.module';
 import { TenantsModule } from './tenants/tenants.module';
 import { TokensModule } from './tokens/tokens.module';
@@ -56,6 +57,7 @@ export class AppModule {
         ProcessesModule,
         AutoscaleModule,
         DomainsModule,
+        CertificatesModule,
         NodesModule,
         MetricsModule,
         AgentMetricsModule,

@@ -1,5 +1,10 @@
 import { randomBytes } from 'node:crypto';
-import { createApiToken, createUser } from '@nimbus/testing';
+import {
+  createApiToken,
+  createTestCertificateAuthority,
+  createUser,
+  type IssuedCertificate,
+} from '@nimbus/testing';
 import { tenantScope } from '@nimbus/db';
 import { ROLES, roleAtLeast, type Role } from '@nimbus/domain';
 import { ReleasesService } from '@nimbus/gateway';
@@ -43,6 +48,23 @@ async function freshApp(f: Fixture): Promise<string> {
   const name = unique('app');
   await f.gateway.db.app.create({ data: { name, tenantId: f.tenant.id, namespaceId: f.namespace.id } });
   return name;
+}
+
+async function webAppId(f: Fixture): Promise<string> {
+  const app = await f.gateway.db.app.findFirstOrThrow({ where: { tenantId: f.tenant.id, name: f.app } });
+  return app.id;
+}
+
+/** One certificate for every upload case: each goes to a fresh app, where it is new. */
+let issued: Promise<IssuedCertificate> | undefined;
+async function certificateUpload(): Promise<{ certificate: string; key: string }> {
+  issued ??= createTestCertificateAuthority().then(async (authority) => {
+    const leaf = await authority.issue({ altNames: ['www.example.test'] });
+    await authority.remove();
+    return leaf;
+  });
+  const { chainPem, keyPem } = await issued;
+  return { certificate: chainPem, key: keyPem };
 }
 
 const CASES: Record<string, Case> = {
@@ -125,6 +147,79 @@ const CASES: Record<string, Case> = {
     status: 201,
   },
   'GET app': { method: 'GET', prepare: fixed(APP), role: 'viewer', status: 200 },
+  'GET domains': { method: 'GET', prepare: fixed((f) => `${APP(f)}/domains`), role: 'viewer', status: 200 },
+  'POST domain': {
+    method: 'POST',
+    prepare: async (f) => ({
+      path: `${APP(f)}/domains`,
+      body: { hostname: `${unique('www')}.example.test` },
+    }),
+    role: 'developer',
+    status: 201,
+  },
+  'DELETE domain': {
+    method: 'DELETE',
+    async prepare(f) {
+      const hostname = `${unique('old')}.example.test`;
+      await f.gateway.db.domain.create({
+        data: { tenantId: f.tenant.id, appId: await webAppId(f), hostname },
+      });
+      return { path: `${APP(f)}/domains/${hostname}` };
+    },
+    role: 'developer',
+    status: 200,
+  },
+  'GET certificates': {
+    method: 'GET',
+    prepare: fixed((f) => `${APP(f)}/certificates`),
+    role: 'viewer',
+    status: 200,
+  },
+  'POST certificate': {
+    method: 'POST',
+    prepare: async (f) => ({
+      path: `${NS(f)}/apps/${await freshApp(f)}/certificates`,
+      body: await certificateUpload(),
+    }),
+    role: 'developer',
+    status: 201,
+  },
+  'DELETE certificate': {
+    method: 'DELETE',
+    async prepare(f) {
+      const name = unique('cert');
+      await f.gateway.db.certificate.create({
+        data: {
+          tenantId: f.tenant.id,
+          appId: await webAppId(f),
+          name,
+          hostnames: ['www.example.test'],
+          subject: 'CN=www.example.test',
+          issuer: 'CN=Test CA',
+          notBefore: new Date(),
+          notAfter: new Date(Date.now() + 86_400_000),
+          fingerprint: randomBytes(32).toString('hex'),
+          chainPem: '',
+          keyCiphertext: new Uint8Array(60),
+        },
+      });
+      return { path: `${APP(f)}/certificates/${name}` };
+    },
+    role: 'developer',
+    status: 200,
+  },
+  'GET https-redirect': {
+    method: 'GET',
+    prepare: fixed((f) => `${APP(f)}/https-redirect`),
+    role: 'viewer',
+    status: 200,
+  },
+  'PUT https-redirect': {
+    method: 'PUT',
+    prepare: fixed((f) => `${APP(f)}/https-redirect`, { enabled: false }),
+    role: 'developer',
+    status: 200,
+  },
   'DELETE app': {
     method: 'DELETE',
     prepare: async (f) => ({ path: `${NS(f)}/apps/${await freshApp(f)}` }),

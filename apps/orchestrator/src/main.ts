@@ -16,9 +16,12 @@ async function main(): Promise<void> {
   const redis = new Redis(config.REDIS_URL);
   redis.on('error', (error) => logger.warn({ err: error }, 'redis error'));
   const metrics = new OrchestratorMetrics();
-  const releases = new ReleaseCutter(
-    new TenantKeyring(new MasterKeyring(config.NIMBUS_MASTER_KEY, config.NIMBUS_MASTER_KEY_PREVIOUS)),
+  const keyring = new TenantKeyring(
+    new MasterKeyring(config.NIMBUS_MASTER_KEY, config.NIMBUS_MASTER_KEY_PREVIOUS),
   );
+  const releases = new ReleaseCutter(keyring);
+  if (!config.NIMBUS_EDGE_KEY)
+    logger.warn("NIMBUS_EDGE_KEY is not set: apps' certificates are not given to the routers");
   const metricsStore = new MetricsStore(redis, {
     prefix: config.NIMBUS_REDIS_PREFIX,
     retentionMs: config.NIMBUS_METRICS_RETENTION,
@@ -30,6 +33,7 @@ async function main(): Promise<void> {
     metrics,
     logger,
     releases,
+    keyring,
     systemScope(),
     metricsStore,
   );

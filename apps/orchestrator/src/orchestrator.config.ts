@@ -3,13 +3,14 @@ import { z } from 'zod';
 import {
   databaseEnv,
   durationFromEnv,
+  edgeKeyEnv,
   loadConfig,
   logLevelEnv,
   masterKeysEnv,
   portFromEnv,
   redisEnv,
 } from '@nimbus/config';
-import { parseMasterKey } from '@nimbus/crypto';
+import { parseEdgeKey, parseMasterKey } from '@nimbus/crypto';
 
 export const orchestratorConfigSchema = z.object({
   /** Port of /healthz, /readyz and /metrics. */
@@ -22,6 +23,8 @@ export const orchestratorConfigSchema = z.object({
    * and seals the app's secrets again under the tenant's key.
    */
   ...masterKeysEnv(parseMasterKey),
+  /** Apps' certificate keys are opened with the master key and sealed again with this for the routers. */
+  ...edgeKeyEnv(parseEdgeKey),
   /** Apps answer at APP.NAMESPACE.TENANT.NIMBUS_DOMAIN: the router's table is keyed by it. */
   NIMBUS_DOMAIN: z.string().default('localhost'),
   /** This orchestrator's name in the leader lease. */

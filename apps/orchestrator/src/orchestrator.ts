@@ -13,10 +13,13 @@ import {
   type DbClient,
   type SystemScope,
 } from '@nimbus/db';
+import type { TenantKeyring } from '@nimbus/crypto';
 import type { Logger } from '@nimbus/logging';
 import type { MetricsStore } from '@nimbus/metrics';
 import type { ReleaseCutter } from '@nimbus/releases';
 import { AppReconciler } from './reconcilers/app.reconciler';
+import { CertificateExpiry } from './reconcilers/certificate-expiry';
+import { CertificatesPublisher } from './reconcilers/certificates.publisher';
 import { EndpointsReconciler } from './reconcilers/endpoints.reconciler';
 import { NodeReconciler } from './reconcilers/node.reconciler';
 import { UsageRecorder } from './usage/usage.recorder';
@@ -49,6 +52,7 @@ export class Orchestrator {
   private readonly apps: AppReconciler;
   private readonly nodes: NodeReconciler;
   private readonly endpoints: EndpointsReconciler;
+  private readonly certificateExpiry: CertificateExpiry;
   private readonly autoscaling: Autoscaling;
   private readonly usage: UsageRecorder;
   private subscriber: Redis | null = null;
@@ -65,13 +69,30 @@ export class Orchestrator {
     private readonly metrics: OrchestratorMetrics,
     private readonly logger: Logger,
     releases: ReleaseCutter,
+    /** Opens apps' certificate keys, to seal them again for the routers. */
+    keyring: TenantKeyring,
     /** The orchestrator's one proof of being the control plane, made at start-up. */
     private readonly system: SystemScope,
     metricsStore: MetricsStore,
   ) {
     this.apps = new AppReconciler(system, config, releases);
     this.nodes = new NodeReconciler(system, config.NIMBUS_NODE_LEASE_DURATION);
-    this.endpoints = new EndpointsReconciler(system, redis, config.NIMBUS_REDIS_PREFIX, config.NIMBUS_DOMAIN);
+    this.endpoints = new EndpointsReconciler(
+      system,
+      redis,
+      config.NIMBUS_REDIS_PREFIX,
+      config.NIMBUS_DOMAIN,
+      config.NIMBUS_EDGE_KEY
+        ? new CertificatesPublisher(
+            system,
+            redis,
+            config.NIMBUS_REDIS_PREFIX,
+            keyring,
+            config.NIMBUS_EDGE_KEY,
+          )
+        : undefined,
+    );
+    this.certificateExpiry = new CertificateExpiry(system);
     this.election = new LeaderElection(
       prisma,
       config.NIMBUS_ORCHESTRATOR_ID,
@@ -246,7 +267,7 @@ export class Orchestrator {
 
   /**
    * Forgets settled instances after their retention (never before usage has counted their time),
-   * and endpoints of deleted apps.
+   * and endpoints of deleted apps; warns of certificates about to expire.
    */
   private async collect(now: Date): Promise<void> {
     const retained = new Date(now.getTime() - this.config.NIMBUS_INSTANCE_RETENTION);
@@ -255,6 +276,7 @@ export class Orchestrator {
       const before = counted && counted < retained ? counted : retained;
       return new NodeInstanceRepository(tx).deleteSettled(this.system, before, FINISHED_PHASES);
     });
+    await this.election.fenced((tx) => this.certificateExpiry.warn(tx, now));
     await this.endpoints.collect(this.prisma);
   }
 

@@ -2,11 +2,13 @@ import { z } from 'zod';
 import {
   booleanFromEnv,
   durationFromEnv,
+  edgeKeyEnv,
   loadConfig,
   logLevelEnv,
   portFromEnv,
   redisEnv,
 } from '@nimbus/config';
+import { parseEdgeKey } from '@nimbus/crypto';
 
 export const EDGES = ['haproxy', 'node'] as const;
 
@@ -87,6 +89,8 @@ export const routerConfigSchema = z
      */
     NIMBUS_TLS_CERT: z.string().min(1).optional(),
     NIMBUS_TLS_KEY: z.string().min(1).optional(),
+    /** Opens the apps' certificates the orchestrator seals for the routers. */
+    ...edgeKeyEnv(parseEdgeKey),
     ...logLevelEnv,
   })
   .superRefine((config, context) => {

@@ -124,10 +124,12 @@ export async function startRouter(
         config,
         fallbackPort: (server.address() as AddressInfo).port,
         routes: () => table.allRoutes(),
+        certificates: () => table.allCertificates(),
         accessLog: options.edgeAccessLog ?? process.stdout,
         logger,
       });
       table.onChange(() => void edge?.sync());
+      table.onCertificatesChange(() => void edge?.sync());
     } else {
       await listen(server, config.NIMBUS_ROUTER_PORT, config.HOST);
     }

@@ -9,7 +9,17 @@ import { createServer as createTcpServer, type AddressInfo } from 'node:net';
 import { Writable } from 'node:stream';
 import { Redis } from 'ioredis';
 import { WebSocket, WebSocketServer } from 'ws';
-import { encodeAppEndpoints, endpointsKey, publishWake, type Endpoint } from '@nimbus/cluster';
+import { randomBytes } from 'node:crypto';
+import { readFile } from 'node:fs/promises';
+import {
+  certificatesKey,
+  encodeAppEndpoints,
+  endpointsKey,
+  publishWake,
+  type EdgeCertificate,
+  type Endpoint,
+} from '@nimbus/cluster';
+import { sealForEdge } from '@nimbus/crypto';
 import { createLogger } from '@nimbus/logging';
 import { MetricsStore } from '@nimbus/metrics';
 import { createTestRedisPrefix, freePort, testEnvironment } from '@nimbus/testing';
@@ -58,6 +68,7 @@ describe('edge (HAProxy)', () => {
   let web2: Upstream;
   let certificates: string;
   let certificate: { cert: string; key: string };
+  const edgeKey = randomBytes(32);
 
   const config = (overrides: Record<string, string> = {}) =>
     routerConfigSchema.parse({
@@ -124,6 +135,7 @@ describe('edge (HAProxy)', () => {
         NIMBUS_ROUTER_TLS_PORT: '0',
         NIMBUS_TLS_CERT: certificate.cert,
         NIMBUS_TLS_KEY: certificate.key,
+        NIMBUS_EDGE_KEY: edgeKey.toString('base64'),
       }),
       logger,
       { edgeAccessLog: sink },
@@ -228,6 +240,80 @@ describe('edge (HAProxy)', () => {
     // Plain HTTP still says so.
     const plain = JSON.parse((await get(host('secure'))).body) as { headers: IncomingHttpHeaders };
     expect(plain.headers['x-forwarded-proto']).toBe('http');
+  });
+
+  it("should serve an app's own certificate for its own names only, and redirect its plain HTTP when asked", async () => {
+    const shop = 'shop.example.test';
+    const publishShop = async (httpsRedirect: boolean) => {
+      const entry = encodeAppEndpoints({
+        appId: 'app-shop',
+        activatable: false,
+        endpoints: [web1.endpoint()],
+        httpsRedirect,
+      });
+      await redis.hset(endpointsKey(prefix), shop, entry);
+      await publishWake(redis, prefix, { to: 'routers', host: shop });
+    };
+    await publishShop(false);
+    await servedByHaproxy(shop, web1);
+    // Valid for a second name, which is not the app's: the orchestrator lists only the app's own.
+    const own = await makeCertificate(certificates, [shop, 'bank.example.test']);
+    const pem = (await readFile(own.cert, 'utf8')) + (await readFile(own.key, 'utf8'));
+    const entry: EdgeCertificate = {
+      appId: 'app-shop',
+      serves: [shop],
+      fingerprint: 'f1',
+      sealed: sealForEdge(edgeKey, 'cert-1', pem),
+    };
+    await redis.hset(certificatesKey(prefix), 'cert-1', JSON.stringify(entry));
+    await publishWake(redis, prefix, { to: 'routers', certificate: 'cert-1' });
+
+    const port = new URL(router.tlsUrl as string).port;
+    const curl = (name: string) =>
+      run('curl', [
+        '-sS',
+        '--http2',
+        '--cacert',
+        own.cert,
+        '--resolve',
+        `${name}:${port}:127.0.0.1`,
+        '-w',
+        '\n%{http_version}',
+        `https://${name}:${port}/`,
+      ]).then(
+        ({ stdout }) => stdout.split('\n')[1],
+        () => 'refused',
+      );
+    const until = async (what: string, check: () => Promise<boolean>) => {
+      for (let i = 0; i < 200; i++) {
+        if (await check()) return;
+        await new Promise((done) => setTimeout(done, 25));
+      }
+      throw new Error(`never: ${what}`);
+    };
+    await until('the app certificate to be served', async () => (await curl(shop)) === '2');
+    // Another name of the certificate gets the platform's, which this client does not trust.
+    expect(await curl('bank.example.test')).toBe('refused');
+    // The refused handshake is logged in the access log's JSON shape, as a warning.
+    await until('the refused handshake to be logged', async () =>
+      accessLog.some((line) => (JSON.parse(line) as { msg: string }).msg === 'connection error'),
+    );
+
+    await publishShop(true);
+    let redirect: Answer | undefined;
+    await until('plain HTTP to be redirected', async () => {
+      redirect = await get(shop, { path: '/cart?id=7' });
+      return redirect.status === 308;
+    });
+    expect(redirect?.headers.location).toBe(`https://${shop}:${port}/cart?id=7`);
+    // Over HTTPS the app answers.
+    expect(await curl(shop)).toBe('2');
+
+    await redis.hdel(certificatesKey(prefix), 'cert-1');
+    await publishWake(redis, prefix, { to: 'routers', certificate: 'cert-1' });
+    await until('the app certificate to be gone', async () => (await curl(shop)) === 'refused');
+    await publishShop(false);
+    await until('plain HTTP to be served again', async () => (await get(shop)).status === 200);
   });
 
   it('should retry a refused connection on another instance, so no request fails', async () => {

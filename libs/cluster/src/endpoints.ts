@@ -22,6 +22,8 @@ export interface AppEndpoints {
    */
   activatable: boolean;
   endpoints: Endpoint[];
+  /** Plain HTTP to it is answered with a redirect to HTTPS (by routers that serve HTTPS). */
+  httpsRedirect?: boolean;
 }
 
 export const endpointsKey = (prefix: string) => `${prefix}endpoints`;
@@ -31,5 +33,11 @@ export function encodeAppEndpoints(entry: AppEndpoints): string {
   const endpoints = [...entry.endpoints].sort((a, b) =>
     a.instanceId < b.instanceId ? -1 : a.instanceId > b.instanceId ? 1 : 0,
   );
-  return JSON.stringify({ appId: entry.appId, activatable: entry.activatable, endpoints });
+  return JSON.stringify({
+    appId: entry.appId,
+    activatable: entry.activatable,
+    endpoints,
+    // Only when set: the entries of apps without it read as before.
+    ...(entry.httpsRedirect ? { httpsRedirect: true } : {}),
+  });
 }

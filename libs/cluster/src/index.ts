@@ -17,6 +17,8 @@ export { FINISHED_PHASES, MAX_REPORTED_IMAGES } from './agent-protocol';
 export { APP_LOG_MAX_LINES, appLogKey } from './channels';
 export { publishWake, readWake, wakeChannel, wakeMessage, wakeSubscriptions } from './wake';
 export type { OrchestratorWake, Wake, WakePublisher } from './wake';
+export { certificatesKey } from './certificates';
+export type { EdgeCertificate } from './certificates';
 export { encodeAppEndpoints, endpointsKey } from './endpoints';
 export type { AppEndpoints, Endpoint } from './endpoints';
 export { DEMAND_TTL_MS, demandKey, readDemand, recordDemand } from './demand';

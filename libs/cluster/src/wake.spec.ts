@@ -10,6 +10,7 @@ describe(readWake.name, () => {
     { to: 'orchestrator', changed: { kind: 'metrics', id } },
     { to: 'node', nodeId: id },
     { to: 'routers', host: 'web.prod.acme.localhost' },
+    { to: 'routers', certificate: id },
   ];
 
   it('should read back every wake-up a sender writes', () => {

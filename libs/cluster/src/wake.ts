@@ -23,7 +23,9 @@ export type Wake =
   /** The watches of one node's assignments read them again. */
   | { to: 'node'; nodeId: string }
   /** Routers read one host's endpoints again. */
-  | { to: 'routers'; host: string };
+  | { to: 'routers'; host: string }
+  /** Routers read one certificate again (certificates.ts). */
+  | { to: 'routers'; certificate: string };
 
 /** The one call of a Redis client a sender needs (ioredis' `publish`). */
 export interface WakePublisher {
@@ -33,6 +35,8 @@ export interface WakePublisher {
 const orchestratorChannel = (prefix: string) => `${prefix}wake:orchestrator`;
 const nodeChannelPrefix = (prefix: string) => `${prefix}wake:node:`;
 const routersChannel = (prefix: string) => `${prefix}endpoints:changed`;
+/** A host name never holds a colon: a router older than certificates reads this as no host of its. */
+const CERTIFICATE_MESSAGE = 'certificate:';
 /** Node wake-ups carry no news of their own: the watch reads the node's assignments. */
 const NODE_MESSAGE = 'changed';
 
@@ -61,7 +65,7 @@ export function wakeMessage(wake: Wake): string {
     case 'node':
       return NODE_MESSAGE;
     case 'routers':
-      return wake.host;
+      return 'host' in wake ? wake.host : `${CERTIFICATE_MESSAGE}${wake.certificate}`;
   }
 }
 
@@ -76,7 +80,13 @@ export function readWake(prefix: string, channel: string, message: string): Wake
     const changed = readOrchestratorMessage(message);
     return changed ? { to: 'orchestrator', changed } : null;
   }
-  if (channel === routersChannel(prefix)) return message ? { to: 'routers', host: message } : null;
+  if (channel === routersChannel(prefix)) {
+    if (message.startsWith(CERTIFICATE_MESSAGE)) {
+      const certificate = message.slice(CERTIFICATE_MESSAGE.length);
+      return certificate ? { to: 'routers', certificate } : null;
+    }
+    return message ? { to: 'routers', host: message } : null;
+  }
   const nodes = nodeChannelPrefix(prefix);
   if (channel.startsWith(nodes) && channel.length > nodes.length)
     return { to: 'node', nodeId: channel.slice(nodes.length) };

@@ -8,4 +8,4 @@ export {
   portFromEnv,
   urlFromEnv,
 } from './env-types';
-export { databaseEnv, logLevelEnv, masterKeysEnv, redisEnv } from './shared-env';
+export { databaseEnv, edgeKeyEnv, logLevelEnv, masterKeysEnv, redisEnv } from './shared-env';

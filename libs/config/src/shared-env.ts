@@ -25,3 +25,12 @@ export const masterKeysEnv = <T>(parse: (value: string) => T) => ({
   NIMBUS_MASTER_KEY: parsedFromEnv(parse),
   NIMBUS_MASTER_KEY_PREVIOUS: listFromEnv(parse),
 });
+
+/**
+ * The key the orchestrator seals apps' certificate keys with and routers open them with (base64
+ * of 32 bytes, the same on both; `parse` is the crypto library's). Unset, apps' certificates are
+ * not served: HTTPS answers with the platform's certificate only.
+ */
+export const edgeKeyEnv = <T>(parse: (value: string) => T) => ({
+  NIMBUS_EDGE_KEY: parsedFromEnv(parse).optional(),
+});

@@ -5,3 +5,6 @@ export type { WrappedDataKey } from './master-keyring';
 export { generateDataKey, sealValue, openValue } from './envelope';
 export { TenantKeyring } from './tenant-keyring';
 export type { SecretLocation, TenantKey } from './tenant-keyring';
+export { certificateKeyLocation, inspectCertificate } from './tls-certificate';
+export type { CertificateCheck, CertificateFacts, CertificateInput } from './tls-certificate';
+export { openForEdge, parseEdgeKey, sealForEdge } from './edge-seal';

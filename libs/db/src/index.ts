@@ -5,6 +5,8 @@ export { tenantScope, systemScope, scopeOfRow } from './tenant-scope';
 export type { TenantScope, SystemScope } from './tenant-scope';
 export { NamespaceRepository } from './repositories/namespace.repository';
 export { AppRepository } from './repositories/app.repository';
+export { CertificateRepository } from './repositories/certificate.repository';
+export type { ExpiringCertificate, NewCertificate } from './repositories/certificate.repository';
 export { DomainRepository } from './repositories/domain.repository';
 export type { DomainOwner } from './repositories/domain.repository';
 export { ConfigEntryRepository } from './repositories/config-entry.repository';
@@ -57,6 +59,7 @@ export type {
   Instance,
   Formation,
   Autoscaler,
+  Certificate,
   Domain,
   Rollout,
   Event,

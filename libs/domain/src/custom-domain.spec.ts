@@ -1,4 +1,12 @@
-import { coveringWildcard, domainFamily, parseCustomDomain, wildcardCovers } from './custom-domain';
+import {
+  certificateNameCovers,
+  coveringWildcard,
+  domainFamily,
+  hostsCoveredBy,
+  servedHosts,
+  parseCustomDomain,
+  wildcardCovers,
+} from './custom-domain';
 
 describe(parseCustomDomain.name, () => {
   const parse = (input: string) => parseCustomDomain(input, 'localhost');
@@ -61,5 +69,50 @@ describe('wildcards', () => {
     expect(domainFamily('*.example.com')).toBe('example.com');
     expect(domainFamily('www.example.com')).toBe('example.com');
     expect(domainFamily('a.b.example.com')).toBe('b.example.com');
+  });
+});
+
+describe('certificate names', () => {
+  it('should cover the same name, and names one level under a wildcard', () => {
+    expect(certificateNameCovers('www.example.com', 'www.example.com')).toBe(true);
+    expect(certificateNameCovers('*.example.com', 'www.example.com')).toBe(true);
+    expect(certificateNameCovers('*.example.com', 'example.com')).toBe(false);
+    expect(certificateNameCovers('*.example.com', 'a.b.example.com')).toBe(false);
+    expect(certificateNameCovers('example.com', 'www.example.com')).toBe(false);
+  });
+
+  it('should cover a wildcard domain only by the same wildcard', () => {
+    expect(certificateNameCovers('*.example.com', '*.example.com')).toBe(true);
+    expect(certificateNameCovers('www.example.com', '*.example.com')).toBe(false);
+    expect(certificateNameCovers('*.www.example.com', '*.example.com')).toBe(false);
+  });
+
+  it('should pick the hosts a certificate serves, once each and sorted', () => {
+    expect(
+      hostsCoveredBy(
+        ['*.example.com', 'example.org'],
+        ['www.example.com', 'example.com', 'example.org', 'api.example.com', 'www.example.com'],
+      ),
+    ).toEqual(['api.example.com', 'example.org', 'www.example.com']);
+    expect(hostsCoveredBy(['other.test'], ['www.example.com'])).toEqual([]);
+  });
+
+  it('should serve each host with the certificate that expires last, and leave out one serving none', () => {
+    const at = (day: number) => new Date(Date.UTC(2027, 0, day));
+    const old = { id: 'old', hostnames: ['*.example.com'], notAfter: at(10) };
+    const renewed = { id: 'renewed', hostnames: ['www.example.com'], notAfter: at(20) };
+    const unused = { id: 'unused', hostnames: ['other.test'], notAfter: at(30) };
+    const hosts = ['www.example.com', 'api.example.com'];
+    expect(servedHosts([old, renewed, unused], hosts)).toEqual(
+      new Map([
+        ['old', ['api.example.com']],
+        ['renewed', ['www.example.com']],
+      ]),
+    );
+    // Expiring together: one and the same for every run.
+    const twin = { ...old, id: 'twin' };
+    expect(servedHosts([twin, old], hosts)).toEqual(
+      new Map([['old', ['api.example.com', 'www.example.com']]]),
+    );
   });
 });

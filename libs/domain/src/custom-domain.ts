@@ -50,3 +50,48 @@ export function domainFamily(hostname: string): string {
 export function wildcardCovers(wildcard: string, hostname: string): boolean {
   return coveringWildcard(hostname) === wildcard;
 }
+
+/**
+ * Whether a certificate valid for `name` (a DNS name or one-level wildcard from it) may be served
+ * for the app host `hostname` (a name, or a wildcard domain, which only the same wildcard covers).
+ */
+export function certificateNameCovers(name: string, hostname: string): boolean {
+  return name === hostname || wildcardCovers(name, hostname);
+}
+
+/** The hosts among `hosts` that a certificate valid for `names` may be served for, sorted. */
+export function hostsCoveredBy(names: readonly string[], hosts: Iterable<string>): string[] {
+  return [...new Set(hosts)].filter((host) => names.some((name) => certificateNameCovers(name, host))).sort();
+}
+
+/** What choosing among an app's certificates needs to know of each. */
+export interface CertificateCandidate {
+  id: string;
+  hostnames: readonly string[];
+  notAfter: Date;
+}
+
+/**
+ * Which of the app's hosts each certificate is served for: a host covered by several (a renewed
+ * certificate added beside the old one) gets the one that expires last, so a renewal takes over
+ * as soon as it is added, and removing the old one changes nothing. Certificates serving no host
+ * are absent.
+ */
+export function servedHosts(
+  certificates: readonly CertificateCandidate[],
+  hosts: Iterable<string>,
+): Map<string, string[]> {
+  const served = new Map<string, string[]>();
+  for (const host of [...new Set(hosts)].sort()) {
+    let best: CertificateCandidate | undefined;
+    for (const certificate of certificates) {
+      if (!hostsCoveredBy(certificate.hostnames, [host]).length) continue;
+      const later = !best || certificate.notAfter.getTime() > best.notAfter.getTime();
+      const tie =
+        best && certificate.notAfter.getTime() === best.notAfter.getTime() && certificate.id < best.id;
+      if (later || tie) best = certificate;
+    }
+    if (best) served.set(best.id, [...(served.get(best.id) ?? []), host]);
+  }
+  return served;
+}

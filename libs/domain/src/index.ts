@@ -21,6 +21,14 @@ export type { FormationRequest } from './app-json-formation';
 export { quotaExcess, replicasWithinQuota, totalResources } from './quota';
 export type { QuotaLimits, ResourceTotals } from './quota';
 export { appStatus, APP_STATUSES } from './app-status';
-export { coveringWildcard, domainFamily, parseCustomDomain, wildcardCovers } from './custom-domain';
-export type { DomainCheck } from './custom-domain';
+export {
+  certificateNameCovers,
+  coveringWildcard,
+  domainFamily,
+  hostsCoveredBy,
+  servedHosts,
+  parseCustomDomain,
+  wildcardCovers,
+} from './custom-domain';
+export type { CertificateCandidate, DomainCheck } from './custom-domain';
 export type { AppStatus, AppStatusFacts } from './app-status';

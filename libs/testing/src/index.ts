@@ -36,3 +36,5 @@ export { startRegistry } from './oci-registry';
 export type { TestRegistry, TestRegistryOptions } from './oci-registry';
 export { requireTool, run, runJson } from './external-tools';
 export { launchChromium } from './chromium';
+export { createTestCertificateAuthority } from './test-certificates';
+export type { CertificateRequest, IssuedCertificate, TestCertificateAuthority } from './test-certificates';

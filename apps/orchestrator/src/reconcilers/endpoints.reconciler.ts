@@ -10,12 +10,15 @@ import {
   type SystemScope,
 } from '@nimbus/db';
 import { appHostname } from '@nimbus/domain';
+import type { CertificatesPublisher } from './certificates.publisher';
 
 /**
  * The endpoints reconciler: each app's ready `web` instances on ready nodes, not draining, as
  * the routers' table, with whether `web` may be at zero on purpose (its autoscaler's minimum is
  * 0: routers then hold requests and ask for an instance), under the app's platform host and each
- * of its custom domains. Only changes are written, and each is announced so routers update at once.
+ * of its custom domains, and whether plain HTTP to it is redirected to HTTPS; with them, the
+ * certificates of the app that cover those hosts. Only changes are written, and each is announced
+ * so routers update at once.
  */
 export class EndpointsReconciler {
   private readonly published = new Map<string, string>();
@@ -27,12 +30,15 @@ export class EndpointsReconciler {
     private readonly redis: Redis,
     private readonly prefix: string,
     private readonly domain: string,
+    /** Absent without an edge key: apps' certificates are then not served. */
+    private readonly certificates?: CertificatesPublisher,
   ) {}
 
   /** After a change of leader: what is in Redis may be stale, so everything is written again. */
   forget(): void {
     this.published.clear();
     this.hostsOfApp.clear();
+    this.certificates?.forget();
   }
 
   async reconcile(db: Db, appId: string): Promise<void> {
@@ -40,6 +46,7 @@ export class EndpointsReconciler {
     if (!app) {
       for (const host of this.hostsOfApp.get(appId) ?? []) await this.remove(host);
       this.hostsOfApp.delete(appId);
+      await this.certificates?.removeApp(appId);
       return;
     }
     const scope = scopeOfRow(this.system, app);
@@ -52,10 +59,11 @@ export class EndpointsReconciler {
     const activatable = app.autoscalers.some((autoscaler) => autoscaler.minReplicas === 0);
     const domains = await new DomainRepository(db).listForApp(scope, appId);
     const hosts = new Set([this.hostOf(app), ...domains.map((domain) => domain.hostname)]);
-    const encoded = encodeAppEndpoints({ appId, activatable, endpoints });
+    const encoded = encodeAppEndpoints({ appId, activatable, endpoints, httpsRedirect: app.httpsRedirect });
     for (const host of hosts) await this.write(host, encoded);
     for (const host of this.hostsOfApp.get(appId) ?? []) if (!hosts.has(host)) await this.remove(host);
     this.hostsOfApp.set(appId, hosts);
+    await this.certificates?.reconcile(db, scope, appId, hosts);
   }
 
   /** Removes the table entries of apps that no longer exist. */
@@ -68,6 +76,7 @@ export class EndpointsReconciler {
     ]);
     const stale = (await this.redis.hkeys(endpointsKey(this.prefix))).filter((host) => !hosts.has(host));
     for (const host of stale) await this.remove(host);
+    await this.certificates?.collect(db);
   }
 
   private hostOf(app: AppWithOwners): string {

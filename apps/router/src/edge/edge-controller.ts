@@ -1,6 +1,14 @@
+import type { EdgeCertificate } from '@nimbus/cluster';
 import type { Logger } from '@nimbus/logging';
 import type { AppRoute } from '../routing/balancer';
-import { planEdge, type MapName } from './edge-plan';
+import {
+  parseCertificateStores,
+  parseCrtList,
+  planCertificates,
+  planRedirects,
+  type WantedCertificate,
+} from './edge-certificates';
+import { planEdge, type EdgeCommand, type MapName } from './edge-plan';
 import { isLeaving, parseMap, parseServers, parseSessions, withSessions, type EdgeState } from './edge-state';
 import type { HaproxySocket } from './haproxy-socket';
 
@@ -11,8 +19,20 @@ import type { HaproxySocket } from './haproxy-socket';
  */
 const RESYNC_EVERY_MS = 5_000;
 
+/** HTTPS at the edge: where apps' certificates and redirects go, and how keys are opened. */
+export interface EdgeTlsOptions {
+  crtList: string;
+  /** Prefix of the (never written) file names app certificates are known by in HAProxy. */
+  certificatePrefix: string;
+  redirectsMap: string;
+  certificates: () => ReadonlyMap<string, EdgeCertificate>;
+  /** The certificate's PEM (chain and key); throws when it cannot be opened. Undefined without an edge key. */
+  open?: (id: string, certificate: EdgeCertificate) => string;
+}
+
 export interface EdgeControllerOptions {
   routes: () => Iterable<AppRoute>;
+  tls?: EdgeTlsOptions;
   socket: HaproxySocket;
   slots: number;
   mapPaths: Record<MapName, string>;
@@ -87,15 +107,57 @@ export class EdgeController {
       plan.crowded,
       'more instances than a slot has servers: HAProxy leaves some out (raise NIMBUS_EDGE_SERVERS_PER_APP)',
     );
-    for (const { command, success } of plan.commands) {
+    const commands = [...plan.commands, ...(await this.planTls(plan.backendOfApp))];
+    for (const { command, success } of commands) {
       try {
         await socket.apply(command, success);
       } catch (error) {
         // The rest of the plan may still apply; the next pass plans again from what HAProxy holds.
-        logger.warn({ err: (error as Error).message }, 'edge: command failed');
+        // The first line only: a payload holds a certificate's key.
+        logger.warn({ err: (error as Error).message.split('\n')[0] }, 'edge: command failed');
       }
     }
-    if (plan.commands.length) logger.debug({ commands: plan.commands.length }, 'edge: synced');
+    if (commands.length) logger.debug({ commands: commands.length }, 'edge: synced');
+  }
+
+  /** Apps' certificates and redirects, once the slots are known. */
+  private async planTls(backendOfApp: ReadonlyMap<string, string>): Promise<EdgeCommand[]> {
+    const { tls, socket } = this.options;
+    if (!tls) return [];
+    const [list, stores, redirects] = await Promise.all([
+      socket.send(`show ssl crt-list ${tls.crtList}`),
+      socket.send('show ssl cert'),
+      socket.send(`show map ${tls.redirectsMap}`),
+    ]);
+    const wanted: WantedCertificate[] = [];
+    const { open } = tls;
+    if (open) {
+      for (const [id, certificate] of tls.certificates()) {
+        wanted.push({
+          name: `${tls.certificatePrefix}${id}.pem`,
+          serves: certificate.serves,
+          pem: () => {
+            try {
+              return open(id, certificate);
+            } catch (error) {
+              this.warnOnce(
+                [certificate.appId],
+                `certificate ${id} cannot be opened (${(error as Error).message}): is NIMBUS_EDGE_KEY the orchestrator's?`,
+              );
+              return undefined;
+            }
+          },
+        });
+      }
+    }
+    return [
+      ...planCertificates(
+        wanted,
+        { entries: parseCrtList(list), ...parseCertificateStores(stores) },
+        { crtList: tls.crtList, prefix: tls.certificatePrefix },
+      ),
+      ...planRedirects(this.options.routes(), backendOfApp, parseMap(redirects), tls.redirectsMap),
+    ];
   }
 
   /** Once per app and reason, until the process restarts: a warning per pass would flood. */

@@ -9,6 +9,7 @@ const route = (host: string, appId: string, ports: number[]): AppRoute => ({
   host,
   appId,
   activatable: false,
+  httpsRedirect: false,
   upstreams: ports.map((port) => toUpstream({ instanceId: `i${port}`, host: '127.0.0.1', port })),
   next: 0,
 });

@@ -4,7 +4,9 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { delimiter, join } from 'node:path';
 import type { Writable } from 'node:stream';
+import type { EdgeCertificate } from '@nimbus/cluster';
 import { ConfigError } from '@nimbus/config';
+import { openForEdge } from '@nimbus/crypto';
 import type { Logger } from '@nimbus/logging';
 import type { AppRoute } from '../routing/balancer';
 import type { RouterConfig } from '../router.config';
@@ -20,6 +22,8 @@ export interface EdgeOptions {
   /** The Nimbus router's own port, where HAProxy sends what it does not route itself. */
   fallbackPort: number;
   routes: () => Iterable<AppRoute>;
+  /** Apps' certificates, served over HTTPS for their own names. */
+  certificates: () => ReadonlyMap<string, EdgeCertificate>;
   /** Where the access log goes (HAProxy writes it): standard output, unless a test looks. */
   accessLog: Writable;
   logger: Logger;
@@ -112,7 +116,9 @@ export async function startEdge(options: EdgeOptions): Promise<RunningEdge> {
       ? undefined
       : await concretePort(config.HOST, config.NIMBUS_ROUTER_TLS_PORT);
   const configPath = join(dir, 'haproxy.cfg');
-  let tls: { port: number; certificatePath: string } | undefined;
+  let tls:
+    | { port: number; certificatePath: string; appCertificatesPath: string; redirectsMapPath: string }
+    | undefined;
   if (tlsPort !== undefined) {
     const certificate = await preparePlatformCertificate(
       { certFile: config.NIMBUS_TLS_CERT, keyFile: config.NIMBUS_TLS_KEY, domain: config.NIMBUS_DOMAIN },
@@ -121,7 +127,14 @@ export async function startEdge(options: EdgeOptions): Promise<RunningEdge> {
       await rm(dir, { recursive: true, force: true });
       throw error;
     });
-    tls = { port: tlsPort, certificatePath: certificate.path };
+    tls = {
+      port: tlsPort,
+      certificatePath: certificate.path,
+      appCertificatesPath: join(dir, 'apps.crt-list'),
+      redirectsMapPath: join(dir, 'redirects.map'),
+    };
+    if (!config.NIMBUS_EDGE_KEY)
+      logger.warn("edge: NIMBUS_EDGE_KEY is not set: apps' own certificates are not served");
     const log = { notAfter: certificate.notAfter, domain: config.NIMBUS_DOMAIN };
     if (certificate.selfSigned) {
       logger.warn(log, 'edge: HTTPS with a self-signed certificate; set NIMBUS_TLS_CERT and NIMBUS_TLS_KEY');
@@ -130,6 +143,7 @@ export async function startEdge(options: EdgeOptions): Promise<RunningEdge> {
   await Promise.all([
     writeFile(mapPaths.hosts, ''),
     writeFile(mapPaths.wildcards, ''),
+    ...(tls ? [writeFile(tls.appCertificatesPath, ''), writeFile(tls.redirectsMapPath, '')] : []),
     writeFile(
       configPath,
       renderEdgeConfig({
@@ -148,8 +162,17 @@ export async function startEdge(options: EdgeOptions): Promise<RunningEdge> {
       }),
     ),
   ]);
+  const edgeKey = config.NIMBUS_EDGE_KEY;
   const controller = new EdgeController({
     routes: options.routes,
+    tls: tls && {
+      crtList: tls.appCertificatesPath,
+      // Names only: the keys stay in HAProxy's memory and are never written to disk.
+      certificatePrefix: join(dir, 'apps') + '/',
+      redirectsMap: tls.redirectsMapPath,
+      certificates: options.certificates,
+      open: edgeKey && ((id, certificate) => openForEdge(edgeKey, id, certificate.sealed)),
+    },
     socket,
     slots: config.NIMBUS_EDGE_SLOTS,
     mapPaths,

@@ -12,8 +12,12 @@ export const PARKED = { address: '127.0.0.1', port: 1 } as const;
 export interface EdgeConfigOptions {
   /** Where app traffic arrives. */
   listen: { host: string; port: number };
-  /** HTTPS: its port and HAProxy's `crt` file (certificate, chain, key). */
-  tls?: { port: number; certificatePath: string };
+  /**
+   * HTTPS: its port; HAProxy's `crt` file (the platform's certificate, chain and key), served to
+   * any name no app certificate covers; the crt-list apps' certificates are added to at run time,
+   * each limited to its app's own names; and the map of slots whose plain HTTP is redirected.
+   */
+  tls?: { port: number; certificatePath: string; appCertificatesPath: string; redirectsMapPath: string };
   /** The Nimbus router behind the edge, on loopback. */
   fallback: { host: string; port: number };
   /** The runtime API's Unix socket. */
@@ -53,6 +57,18 @@ const ACCESS_LOG_FORMAT = [
   '"retries":"%rc"',
   '"termination":"%tsc"',
   '"msg":"request"}',
+].join(',');
+
+/**
+ * A connection that never became a request (a TLS handshake refused, a client gone before its
+ * first line): a warning in the same JSON shape, not HAProxy's text format in a JSON log.
+ */
+const CONNECTION_ERROR_FORMAT = [
+  '{"level":40,"time":%[date(0,ms)],"service":"router"',
+  '"client":"%ci"',
+  '"error":"%[fc_err_str,json(utf8s)]"',
+  '"tls":"%[ssl_fc_err_str,json(utf8s)]"',
+  '"msg":"connection error"}',
 ].join(',');
 
 /** Where the host and request id go in an error page: HAProxy's variables, once the text is escaped. */
@@ -115,12 +131,18 @@ export function renderEdgeConfig(options: EdgeConfigOptions): string {
     // HTTP/2 to clients that offer it; instances are spoken to in HTTP/1.1 either way.
     ...(options.tls
       ? [
-          `  bind ${options.listen.host}:${options.tls.port} ssl crt ${options.tls.certificatePath} alpn h2,http/1.1`,
+          `  bind ${options.listen.host}:${options.tls.port} ssl crt ${options.tls.certificatePath} ` +
+            `crt-list ${options.tls.appCertificatesPath} alpn h2,http/1.1`,
         ]
       : []),
     // Here only: in a backend, the log would also get HAProxy's own events (a server going up).
     ...(options.accessLog
-      ? ['  log global', '  option dontlognull', `  log-format '${ACCESS_LOG_FORMAT}'`]
+      ? [
+          '  log global',
+          '  option dontlognull',
+          `  log-format '${ACCESS_LOG_FORMAT}'`,
+          `  error-log-format '${CONNECTION_ERROR_FORMAT}'`,
+        ]
       : []),
     // RFC 3986 allows no quote or backslash in a host name; one would also end Forwarded's
     // quoted host value early.
@@ -150,6 +172,13 @@ export function renderEdgeConfig(options: EdgeConfigOptions): string {
     '  http-request set-header X-Forwarded-Port %[dst_port]',
     `  http-request set-var(txn.backend) var(txn.host),map_str(${options.hostsMapPath})`,
     `  http-request set-var(txn.backend) var(txn.host),field(2,.,0),map_str(${options.wildcardsMapPath}) unless { var(txn.backend) -m found }`,
+    ...(options.tls
+      ? [
+          // 308 keeps the method and body; the port is left out where it is HTTPS' own.
+          `  http-request redirect code 308 location https://%[var(txn.host)]${options.tls.port === 443 ? '' : `:${options.tls.port}`}%[capture.req.uri] ` +
+            `if !{ ssl_fc } { var(txn.backend),map_str(${options.tls.redirectsMapPath}) -m found }`,
+        ]
+      : []),
     '  use_backend %[var(txn.backend)] if { var(txn.backend) -m found }',
     `  default_backend ${FALLBACK_BACKEND}`,
     errorResponse(502, problems.badGateway(HOST_MARK)),

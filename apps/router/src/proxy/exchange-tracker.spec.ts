@@ -14,6 +14,7 @@ const route = (appId: string, port?: number): AppRoute => ({
   host: HOST,
   appId,
   activatable: true,
+  httpsRedirect: false,
   upstreams: port === undefined ? [] : [toUpstream({ instanceId: `${appId}-1`, host: '127.0.0.1', port })],
   next: 0,
 });

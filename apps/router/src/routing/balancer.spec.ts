@@ -4,6 +4,7 @@ const route = (...ports: number[]): AppRoute => ({
   host: 'web.prod.acme.localhost',
   appId: 'app-1',
   activatable: false,
+  httpsRedirect: false,
   upstreams: ports.map((port) => toUpstream({ instanceId: `i-${port}`, host: '127.0.0.1', port })),
   next: 0,
 });

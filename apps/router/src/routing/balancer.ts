@@ -20,6 +20,8 @@ export interface AppRoute {
   readonly appId: string;
   /** At zero on purpose: a request finding no upstream is held by the activator, not refused. */
   readonly activatable: boolean;
+  /** Plain HTTP to it is redirected to HTTPS (by the edge, when it serves HTTPS). */
+  readonly httpsRedirect: boolean;
   readonly upstreams: readonly Upstream[];
   /** Index the next pick starts looking from, so equal candidates take turns. */
   next: number;

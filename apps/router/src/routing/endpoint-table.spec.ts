@@ -11,6 +11,15 @@ describe(parseRoute.name, () => {
     expect(route.upstreams.map((upstream) => upstream.key)).toEqual(['127.0.0.1:5000']);
   });
 
+  it('should read whether plain HTTP is redirected, which entries written before it do not say', () => {
+    const entry = { appId: 'app-1', activatable: false, endpoints: [endpoint] };
+    expect(parseRoute('a.test', encodeAppEndpoints({ ...entry, httpsRedirect: true })).httpsRedirect).toBe(
+      true,
+    );
+    expect(encodeAppEndpoints({ ...entry, httpsRedirect: false })).toBe(encodeAppEndpoints(entry));
+    expect(parseRoute('a.test', encodeAppEndpoints(entry)).httpsRedirect).toBe(false);
+  });
+
   it('should read the bare array an older orchestrator writes as a route that is never held', () => {
     const route = parseRoute('web.prod.acme.localhost', JSON.stringify([endpoint]));
     expect(route).toMatchObject({ appId: '', activatable: false });

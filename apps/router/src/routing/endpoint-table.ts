@@ -1,6 +1,12 @@
 import { Redis, type ChainableCommander } from 'ioredis';
 import { z } from 'zod';
-import { endpointsKey, readWake, wakeSubscriptions } from '@nimbus/cluster';
+import {
+  certificatesKey,
+  endpointsKey,
+  readWake,
+  wakeSubscriptions,
+  type EdgeCertificate,
+} from '@nimbus/cluster';
 import type { Logger } from '@nimbus/logging';
 import { wildcardOf } from './app-host';
 import { toUpstream, type AppRoute } from './balancer';
@@ -16,11 +22,27 @@ const endpointsSchema = z.array(
   }),
 );
 const entrySchema = z.union([
-  z.object({ appId: z.string().min(1), activatable: z.boolean(), endpoints: endpointsSchema }),
+  z.object({
+    appId: z.string().min(1),
+    activatable: z.boolean(),
+    endpoints: endpointsSchema,
+    httpsRedirect: z.boolean().default(false),
+  }),
   // The bare array an orchestrator older than the activator writes, met during an upgrade: such
   // an app is not known to be activatable, and its id is not known at all.
-  endpointsSchema.transform((endpoints) => ({ appId: '', activatable: false, endpoints })),
+  endpointsSchema.transform((endpoints) => ({
+    appId: '',
+    activatable: false,
+    endpoints,
+    httpsRedirect: false,
+  })),
 ]);
+const certificateSchema = z.object({
+  appId: z.string().min(1),
+  serves: z.array(z.string().min(1)).min(1),
+  fingerprint: z.string().min(1),
+  sealed: z.string().min(1),
+});
 
 export interface EndpointTableOptions {
   redisUrl: string;
@@ -29,7 +51,8 @@ export interface EndpointTableOptions {
 }
 
 /**
- * The router's copy of the endpoint table (see `@nimbus/cluster`): host → ready instances.
+ * The router's copy of the endpoint table (see `@nimbus/cluster`): host → ready instances; and
+ * of the apps' certificates, announced and read the same way.
  *
  * Pushed, never polled: every change is announced on a channel and only that host is read again.
  * A subscription cannot replay what was published while it was down, so on every (re)connection
@@ -38,10 +61,12 @@ export interface EndpointTableOptions {
  */
 export class EndpointTable {
   private routes = new Map<string, AppRoute>();
+  private certificates = new Map<string, EdgeCertificate>();
   private loaded = false;
   private closed = false;
   private resyncTimer: NodeJS.Timeout | undefined;
   private readonly key: string;
+  private readonly certificatesKey: string;
   private readonly channel: string;
   /** Commands; replies come in the order they were sent, so a later read always lands last. */
   private readonly commands: Redis;
@@ -50,9 +75,11 @@ export class EndpointTable {
   private readonly firstLoad: Promise<void>;
   private markLoaded: () => void = () => undefined;
   private readonly changeListeners: ((host?: string) => void)[] = [];
+  private readonly certificateListeners: (() => void)[] = [];
 
   constructor(private readonly options: EndpointTableOptions) {
     this.key = endpointsKey(options.prefix);
+    this.certificatesKey = certificatesKey(options.prefix);
     this.channel = wakeSubscriptions.routers(options.prefix);
     // Waiting out an outage (no retry limit) is right for a table that is only ever re-read.
     const redisOptions = { lazyConnect: true, maxRetriesPerRequest: null } as const;
@@ -71,7 +98,9 @@ export class EndpointTable {
     }
     this.subscriber.on('message', (channel: string, message: string) => {
       const wake = readWake(options.prefix, channel, message);
-      if (wake?.to === 'routers') this.refresh(wake.host);
+      if (wake?.to !== 'routers') return;
+      if ('host' in wake) this.refresh(wake.host);
+      else this.refreshCertificate(wake.certificate);
     });
     this.subscriber.on('ready', () => void this.resync());
   }
@@ -108,6 +137,16 @@ export class EndpointTable {
   /** Every route, for the edge controller to program HAProxy with. */
   allRoutes(): Iterable<AppRoute> {
     return this.routes.values();
+  }
+
+  /** Certificate id → the certificate, the hosts it serves and its sealed key. */
+  allCertificates(): ReadonlyMap<string, EdgeCertificate> {
+    return this.certificates;
+  }
+
+  /** Calls `listener` once a certificate was added, changed or removed, or all were read again. */
+  onCertificatesChange(listener: () => void): void {
+    this.certificateListeners.push(listener);
   }
 
   get isLoaded(): boolean {
@@ -158,15 +197,28 @@ export class EndpointTable {
     clearTimeout(this.resyncTimer);
     try {
       await this.subscriber.subscribe(this.channel);
-      const all = await this.commands.hgetall(this.key);
+      const [all, allCertificates] = await Promise.all([
+        this.commands.hgetall(this.key),
+        this.commands.hgetall(this.certificatesKey),
+      ]);
       const routes = new Map<string, AppRoute>();
       for (const [host, text] of Object.entries(all)) {
         const route = this.parse(host, text);
         if (route) routes.set(route.host, route);
       }
+      const certificates = new Map<string, EdgeCertificate>();
+      for (const [id, text] of Object.entries(allCertificates)) {
+        const certificate = this.parseCertificate(id, text);
+        if (certificate) certificates.set(id, certificate);
+      }
       this.routes = routes;
-      this.options.logger.info({ hosts: routes.size }, 'endpoint table loaded');
+      this.certificates = certificates;
+      this.options.logger.info(
+        { hosts: routes.size, certificates: certificates.size },
+        'endpoint table loaded',
+      );
       this.changed(undefined);
+      this.certificatesChanged();
       if (!this.loaded) {
         this.loaded = true;
         this.markLoaded();
@@ -200,6 +252,47 @@ export class EndpointTable {
     );
   }
 
+  private refreshCertificate(id: string): void {
+    this.commands.hget(this.certificatesKey, id).then(
+      (text) => {
+        if (text === null) this.certificates.delete(id);
+        else {
+          const certificate = this.parseCertificate(id, text);
+          if (!certificate) return;
+          this.certificates.set(id, certificate);
+        }
+        this.certificatesChanged();
+      },
+      (error: Error) => {
+        if (!this.closed) {
+          this.options.logger.warn({ certificate: id, err: error.message }, 'endpoint table: read failed');
+        }
+      },
+    );
+  }
+
+  private certificatesChanged(): void {
+    for (const listener of this.certificateListeners) {
+      try {
+        listener();
+      } catch (error) {
+        this.options.logger.error({ err: (error as Error).message }, 'endpoint table: listener failed');
+      }
+    }
+  }
+
+  private parseCertificate(id: string, text: string): EdgeCertificate | undefined {
+    try {
+      return certificateSchema.parse(JSON.parse(text));
+    } catch (error) {
+      this.options.logger.error(
+        { certificate: id, err: (error as Error).message },
+        'endpoint table: bad certificate entry ignored',
+      );
+      return undefined;
+    }
+  }
+
   private changed(host: string | undefined): void {
     for (const listener of this.changeListeners) {
       try {
@@ -223,6 +316,13 @@ export class EndpointTable {
 
 /** One hash field as a route; throws on an entry that is not JSON or not an entry. */
 export function parseRoute(host: string, text: string): AppRoute {
-  const { appId, activatable, endpoints } = entrySchema.parse(JSON.parse(text));
-  return { host: host.toLowerCase(), appId, activatable, upstreams: endpoints.map(toUpstream), next: 0 };
+  const { appId, activatable, endpoints, httpsRedirect } = entrySchema.parse(JSON.parse(text));
+  return {
+    host: host.toLowerCase(),
+    appId,
+    activatable,
+    httpsRedirect,
+    upstreams: endpoints.map(toUpstream),
+    next: 0,
+  };
 }

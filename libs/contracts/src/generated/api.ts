@@ -628,6 +628,54 @@ export interface paths {
     patch?: never;
     trace?: never;
   };
+  '/v1/tenants/{tenant}/namespaces/{namespace}/apps/{app}/certificates': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get: operations['Certificates_list'];
+    put?: never;
+    post: operations['Certificates_add'];
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/v1/tenants/{tenant}/namespaces/{namespace}/apps/{app}/certificates/{name}': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    post?: never;
+    delete: operations['Certificates_remove'];
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/v1/tenants/{tenant}/namespaces/{namespace}/apps/{app}/https-redirect': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get: operations['HttpsRedirect_get'];
+    put: operations['HttpsRedirect_set'];
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
   '/v1/nodes': {
     parameters: {
       query?: never;
@@ -1466,6 +1514,55 @@ export interface components {
       hostname: string;
       /** Format: date-time */
       createdAt: string;
+    };
+    CertificateListDto_Output: {
+      /** @description What certs:remove takes: "cert-" and the start of the fingerprint */
+      name: string;
+      /** @description The names it is valid for; *.example.com for a wildcard */
+      hostnames: string[];
+      subject: string;
+      issuer: string;
+      /** Format: date-time */
+      notBefore: string;
+      /** Format: date-time */
+      notAfter: string;
+      /** @description SHA-256 of the certificate (DER), hex */
+      fingerprint: string;
+      /** Format: date-time */
+      createdAt: string;
+      /** @description The app's hosts (its own and its custom domains) it is served for, sorted */
+      serves: string[];
+    }[];
+    AddCertificateDto: {
+      /** @description PEM: the certificate, then the intermediates of its chain, as a web server takes them */
+      certificate: string;
+      /** @description PEM: the certificate's private key, unencrypted */
+      key: string;
+    };
+    CertificateDto_Output: {
+      /** @description What certs:remove takes: "cert-" and the start of the fingerprint */
+      name: string;
+      /** @description The names it is valid for; *.example.com for a wildcard */
+      hostnames: string[];
+      subject: string;
+      issuer: string;
+      /** Format: date-time */
+      notBefore: string;
+      /** Format: date-time */
+      notAfter: string;
+      /** @description SHA-256 of the certificate (DER), hex */
+      fingerprint: string;
+      /** Format: date-time */
+      createdAt: string;
+      /** @description The app's hosts (its own and its custom domains) it is served for, sorted */
+      serves: string[];
+    };
+    HttpsRedirectDto_Output: {
+      enabled: boolean;
+    };
+    SetHttpsRedirectDto: {
+      /** @description Answer plain HTTP to any of the app’s hosts with a redirect to HTTPS */
+      enabled: boolean;
     };
     NodeListDto_Output: {
       name: string;
@@ -3560,6 +3657,175 @@ export interface operations {
         };
         content: {
           'application/json': components['schemas']['DomainDto_Output'];
+        };
+      };
+      /** @description An error, as application/problem+json */
+      default: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+    };
+  };
+  Certificates_list: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        tenant: string;
+        namespace: string;
+        app: string;
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['CertificateListDto_Output'];
+        };
+      };
+      /** @description An error, as application/problem+json */
+      default: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+    };
+  };
+  Certificates_add: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        tenant: string;
+        namespace: string;
+        app: string;
+      };
+      cookie?: never;
+    };
+    requestBody: {
+      content: {
+        'application/json': components['schemas']['AddCertificateDto'];
+      };
+    };
+    responses: {
+      201: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['CertificateDto_Output'];
+        };
+      };
+      /** @description An error, as application/problem+json */
+      default: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+    };
+  };
+  Certificates_remove: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        tenant: string;
+        namespace: string;
+        app: string;
+        name: string;
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['CertificateDto_Output'];
+        };
+      };
+      /** @description An error, as application/problem+json */
+      default: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+    };
+  };
+  HttpsRedirect_get: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        tenant: string;
+        namespace: string;
+        app: string;
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['HttpsRedirectDto_Output'];
+        };
+      };
+      /** @description An error, as application/problem+json */
+      default: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+    };
+  };
+  HttpsRedirect_set: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        tenant: string;
+        namespace: string;
+        app: string;
+      };
+      cookie?: never;
+    };
+    requestBody: {
+      content: {
+        'application/json': components['schemas']['SetHttpsRedirectDto'];
+      };
+    };
+    responses: {
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['HttpsRedirectDto_Output'];
         };
       };
       /** @description An error, as application/problem+json */

@@ -65,6 +65,14 @@ export class AppRepository {
     });
   }
 
+  /** Whether plain HTTP to the app's hosts is answered with a redirect to HTTPS. */
+  setHttpsRedirect(scope: TenantScope, id: string, enabled: boolean): Promise<App> {
+    return this.db.app.update({
+      where: { id_tenantId: { id, tenantId: scope.tenantId } },
+      data: { httpsRedirect: enabled },
+    });
+  }
+
   /** The app's config version, read inside the transaction that may have just moved it on. */
   async configVersion(scope: TenantScope, id: string): Promise<number> {
     const app = await this.db.app.findUniqueOrThrow({
