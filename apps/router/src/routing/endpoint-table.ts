@@ -1,5 +1,4 @@
 import { Redis, type ChainableCommander } from 'ioredis';
-import { z } from 'zod';
 import {
   certificatesKey,
   endpointsKey,
@@ -9,40 +8,10 @@ import {
 } from '@nimbus/cluster';
 import type { Logger } from '@nimbus/logging';
 import { wildcardOf } from './app-host';
-import { toUpstream, type AppRoute } from './balancer';
+import type { AppRoute } from './balancer';
+import { parseCertificateEntry, parseRoute } from './table-entries';
 
 const RESYNC_RETRY_MS = 1_000;
-
-/** Validated here: a bad entry written by anyone must cost one app its route, not the router. */
-const endpointsSchema = z.array(
-  z.object({
-    instanceId: z.string().min(1),
-    host: z.string().min(1),
-    port: z.number().int().min(1).max(65_535),
-  }),
-);
-const entrySchema = z.union([
-  z.object({
-    appId: z.string().min(1),
-    activatable: z.boolean(),
-    endpoints: endpointsSchema,
-    httpsRedirect: z.boolean().default(false),
-  }),
-  // The bare array an orchestrator older than the activator writes, met during an upgrade: such
-  // an app is not known to be activatable, and its id is not known at all.
-  endpointsSchema.transform((endpoints) => ({
-    appId: '',
-    activatable: false,
-    endpoints,
-    httpsRedirect: false,
-  })),
-]);
-const certificateSchema = z.object({
-  appId: z.string().min(1),
-  serves: z.array(z.string().min(1)).min(1),
-  fingerprint: z.string().min(1),
-  sealed: z.string().min(1),
-});
 
 export interface EndpointTableOptions {
   redisUrl: string;
@@ -283,7 +252,7 @@ export class EndpointTable {
 
   private parseCertificate(id: string, text: string): EdgeCertificate | undefined {
     try {
-      return certificateSchema.parse(JSON.parse(text));
+      return parseCertificateEntry(text);
     } catch (error) {
       this.options.logger.error(
         { certificate: id, err: (error as Error).message },
@@ -312,17 +281,4 @@ export class EndpointTable {
       return undefined;
     }
   }
-}
-
-/** One hash field as a route; throws on an entry that is not JSON or not an entry. */
-export function parseRoute(host: string, text: string): AppRoute {
-  const { appId, activatable, endpoints, httpsRedirect } = entrySchema.parse(JSON.parse(text));
-  return {
-    host: host.toLowerCase(),
-    appId,
-    activatable,
-    httpsRedirect,
-    upstreams: endpoints.map(toUpstream),
-    next: 0,
-  };
 }

@@ -1,5 +1,5 @@
 import { encodeAppEndpoints } from '@nimbus/cluster';
-import { parseRoute } from './endpoint-table';
+import { parseCertificateEntry, parseRoute } from './table-entries';
 
 describe(parseRoute.name, () => {
   const endpoint = { instanceId: 'i-1', host: '127.0.0.1', port: 5000 };
@@ -36,6 +36,16 @@ describe(parseRoute.name, () => {
       JSON.stringify([{ ...endpoint, host: '' }]),
     ]) {
       expect(() => parseRoute('web.prod.acme.localhost', bad)).toThrow();
+    }
+  });
+});
+
+describe(parseCertificateEntry.name, () => {
+  it('should read a certificate entry, and refuse one that serves no name or holds no key', () => {
+    const entry = { appId: 'app-1', serves: ['www.example.test'], fingerprint: 'ab', sealed: 'c2VhbGVk' };
+    expect(parseCertificateEntry(JSON.stringify(entry))).toEqual(entry);
+    for (const bad of [{ ...entry, serves: [] }, { ...entry, sealed: '' }, { serves: entry.serves }]) {
+      expect(() => parseCertificateEntry(JSON.stringify(bad))).toThrow();
     }
   });
 });
