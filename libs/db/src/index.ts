@@ -33,7 +33,12 @@ export { RolloutRepository } from './repositories/rollout.repository';
 export { EventRepository } from './repositories/event.repository';
 export type { NodeEvent } from './repositories/event.repository';
 export type { AppEvent } from './repositories/event.repository';
-export type { AppRoute, AppWithContext, AppWithOwners } from './repositories/app.repository';
+export type {
+  AppRoute,
+  AppWithContext,
+  AppWithOwners,
+  AppWithStatusFacts,
+} from './repositories/app.repository';
 export type { NewServiceInstances } from './repositories/instance.repository';
 export type { NewFormation } from './repositories/formation.repository';
 export type { NewRollout } from './repositories/rollout.repository';

@@ -1,4 +1,4 @@
-import { AppRepository, type App, type Db, type TenantScope } from '@nimbus/db';
+import { AppRepository, type App, type AppWithStatusFacts, type Db, type TenantScope } from '@nimbus/db';
 import { appStatus, type AppStatus } from '@nimbus/domain';
 
 /**
@@ -18,4 +18,16 @@ export async function readAppStatuses(
   return new Map(
     rows.map(({ appId, ...facts }) => [appId, appStatus({ ...facts, deployed: deployed.has(appId) })]),
   );
+}
+
+/** The status of an app read with its facts (`AppRepository.listWithStatusFacts`). */
+export function statusOfListed({
+  rollout,
+  wanted,
+  idle,
+  ready,
+  crashed,
+  currentReleaseVersion,
+}: AppWithStatusFacts): AppStatus {
+  return appStatus({ rollout, wanted, idle, ready, crashed, deployed: currentReleaseVersion !== null });
 }

@@ -8,7 +8,7 @@ import { conflict, notFound } from '../common/problem';
 import { requireNamespace } from '../common/access-targets';
 import { PrismaService } from '../infra/prisma.service';
 import { auditEntry } from '../audit/audit-entry';
-import { readAppStatuses } from './app-statuses';
+import { readAppStatuses, statusOfListed } from './app-statuses';
 import { GitRepositoriesService } from '../git/git-repositories.service';
 import type { Principal, TenantAccess } from '../auth/principal';
 
@@ -43,9 +43,11 @@ export class AppsService {
   }
 
   async list(access: TenantAccess) {
-    const apps = await new AppRepository(this.prisma.client).list(access.scope, requireNamespace(access).id);
-    const statuses = await readAppStatuses(this.prisma.client, access.scope, apps);
-    return apps.map((app) => this.present(app, access, statuses.get(app.id) ?? 'undeployed'));
+    const apps = await new AppRepository(this.prisma.client).listWithStatusFacts(
+      access.scope,
+      requireNamespace(access).id,
+    );
+    return apps.map((app) => this.present(app, access, statusOfListed(app)));
   }
 
   /** One app as the API shows it, with how it is doing now. */

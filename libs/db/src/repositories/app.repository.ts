@@ -1,6 +1,6 @@
 import type { Db } from '../prisma-client';
 import type { SystemScope, TenantScope } from '../tenant-scope';
-import type { App, Prisma, RuntimeKind } from '../generated/prisma/client';
+import { Prisma, type App, type RuntimeKind } from '../generated/prisma/client';
 
 const APP_OWNERS = { namespace: true, tenant: true } satisfies Prisma.AppInclude;
 const APP_CONTEXT = { ...APP_OWNERS, formations: true } satisfies Prisma.AppInclude;
@@ -26,16 +26,26 @@ export interface AppStatusRow {
   crashed: boolean;
 }
 
+/** An app with the facts its status is made of. */
+export type AppWithStatusFacts = App & Omit<AppStatusRow, 'appId'>;
+
+/** The columns of {@link AppStatusRow} but its id, for a query over `"App" a`. */
+const STATUS_FACTS = Prisma.sql`
+  (SELECT r.status::text FROM "Rollout" r
+    WHERE r."appId" = a.id ORDER BY r."createdAt" DESC LIMIT 1) AS rollout,
+  (SELECT COALESCE(sum(f.replicas), 0)::int FROM "Formation" f WHERE f."appId" = a.id) AS wanted,
+  EXISTS (SELECT 1 FROM "Autoscaler" s
+    WHERE s."appId" = a.id AND s."scaledToZeroAt" IS NOT NULL) AS idle,
+  (SELECT count(*)::int FROM "Instance" i
+    WHERE i."appId" = a.id AND i.kind = 'service' AND i."desiredState" = 'running'
+      AND i."drainingSince" IS NULL AND i.ready) AS ready,
+  EXISTS (SELECT 1 FROM "Instance" i
+    WHERE i."appId" = a.id AND i.kind = 'service' AND i."desiredState" = 'running'
+      AND i.phase = 'crashloop') AS crashed`;
+
 /** Apps of one tenant, addressed within a namespace. */
 export class AppRepository {
   constructor(private readonly db: Db) {}
-
-  list(scope: TenantScope, namespaceId: string): Promise<App[]> {
-    return this.db.app.findMany({
-      where: { tenantId: scope.tenantId, namespaceId },
-      orderBy: { name: 'asc' },
-    });
-  }
 
   findById(scope: TenantScope, id: string): Promise<App | null> {
     return this.db.app.findUnique({ where: { id_tenantId: { id, tenantId: scope.tenantId } } });
@@ -156,19 +166,22 @@ export class AppRepository {
   statusFacts(scope: TenantScope, appIds: string[]): Promise<AppStatusRow[]> {
     if (appIds.length === 0) return Promise.resolve([]);
     return this.db.$queryRaw<AppStatusRow[]>`
-      SELECT a.id AS "appId",
-        (SELECT r.status::text FROM "Rollout" r
-          WHERE r."appId" = a.id ORDER BY r."createdAt" DESC LIMIT 1) AS rollout,
-        (SELECT COALESCE(sum(f.replicas), 0)::int FROM "Formation" f WHERE f."appId" = a.id) AS wanted,
-        EXISTS (SELECT 1 FROM "Autoscaler" s
-          WHERE s."appId" = a.id AND s."scaledToZeroAt" IS NOT NULL) AS idle,
-        (SELECT count(*)::int FROM "Instance" i
-          WHERE i."appId" = a.id AND i.kind = 'service' AND i."desiredState" = 'running'
-            AND i."drainingSince" IS NULL AND i.ready) AS ready,
-        EXISTS (SELECT 1 FROM "Instance" i
-          WHERE i."appId" = a.id AND i.kind = 'service' AND i."desiredState" = 'running'
-            AND i.phase = 'crashloop') AS crashed
+      SELECT a.id AS "appId", ${STATUS_FACTS}
       FROM "App" a
       WHERE a."tenantId" = ${scope.tenantId}::uuid AND a.id = ANY(${appIds}::uuid[])`;
+  }
+
+  /**
+   * A namespace's apps by name, each with its status facts: the app list in one round trip, the
+   * API's most frequent read.
+   */
+  listWithStatusFacts(scope: TenantScope, namespaceId: string): Promise<AppWithStatusFacts[]> {
+    return this.db.$queryRaw<AppWithStatusFacts[]>`
+      SELECT a.id, a."tenantId", a."namespaceId", a.name, a."configVersion", a."createdAt",
+        a."updatedAt", a."currentReleaseVersion", a."releaseCount", a.runtime::text AS runtime,
+        a."httpsRedirect", ${STATUS_FACTS}
+      FROM "App" a
+      WHERE a."tenantId" = ${scope.tenantId}::uuid AND a."namespaceId" = ${namespaceId}::uuid
+      ORDER BY a.name`;
   }
 }
