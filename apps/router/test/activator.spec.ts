@@ -1,5 +1,5 @@
 import { once } from 'node:events';
-import { createServer, request as httpRequest, type IncomingHttpHeaders, type Server } from 'node:http';
+import { createServer, type Server } from 'node:http';
 import { connect, type AddressInfo } from 'node:net';
 import { Redis } from 'ioredis';
 import { WebSocket, WebSocketServer } from 'ws';
@@ -15,17 +15,12 @@ import {
 import { createLogger } from '@nimbus/logging';
 import { createTestRedisPrefix, testEnvironment } from '@nimbus/testing';
 import { routerConfigSchema } from '../src/router.config';
+import { send, type Answer, type ClientRequest } from './support/http';
 import { startRouter, type RunningRouter } from '../src/router';
 
 const DOMAIN = 'localhost';
 const host = (app: string) => `${app}.prod.acme.${DOMAIN}`;
 const appId = (app: string) => `app-${app}`;
-
-interface Answer {
-  status: number;
-  headers: IncomingHttpHeaders;
-  body: string;
-}
 
 interface Upstream {
   server: Server;
@@ -57,37 +52,11 @@ async function startUpstream(name: string): Promise<Upstream> {
 }
 
 interface SendOptions {
-  host: string;
   method?: string;
   path?: string;
   body?: string;
+  /** The router's own pages are negotiated: JSON unless the test asks for another type. */
   accept?: string;
-}
-type ClientRequest = ReturnType<typeof httpRequest>;
-
-/** One request on its own connection; `sent` gets the client request, to abort it. */
-function send(url: string, options: SendOptions, sent?: (request: ClientRequest) => void): Promise<Answer> {
-  return new Promise((resolve, reject) => {
-    const request = httpRequest(
-      new URL(options.path ?? '/', url),
-      {
-        method: options.method ?? 'GET',
-        agent: false,
-        headers: { host: options.host, accept: options.accept ?? 'application/json' },
-      },
-      (response) => {
-        let body = '';
-        response.setEncoding('utf8');
-        response.on('data', (chunk: string) => (body += chunk));
-        response.on('end', () =>
-          resolve({ status: response.statusCode ?? 0, headers: response.headers, body }),
-        );
-      },
-    );
-    request.on('error', reject);
-    request.end(options.body);
-    sent?.(request);
-  });
 }
 
 async function eventually<T>(read: () => Promise<T>, done: (value: T) => boolean, what: string): Promise<T> {
@@ -137,11 +106,17 @@ describe('router activator', () => {
   const get = (
     on: RunningRouter,
     app: string,
-    options: Omit<SendOptions, 'host'> = {},
+    { accept = 'application/json', ...options }: SendOptions = {},
     sent?: (request: ClientRequest) => void,
-  ) => send(on.url, { host: `${host(app)}:${new URL(on.url).port}`, ...options }, sent);
+  ) => send(on.url, { host: `${host(app)}:${new URL(on.url).port}`, headers: { accept }, ...options }, sent);
   const metrics = async (on: RunningRouter) =>
-    (await send(on.adminUrl as string, { host: 'admin', path: '/metrics', accept: 'text/plain' })).body;
+    (
+      await send(on.adminUrl as string, {
+        host: 'admin',
+        path: '/metrics',
+        headers: { accept: 'text/plain' },
+      })
+    ).body;
   const heldMetric = (app: string) => `nimbus_router_activator_held{host="${host(app)}",service="router"}`;
   /** Publishes an app at zero and waits until the router's table has it. */
   const atZero = async (on: RunningRouter, app: string) => {

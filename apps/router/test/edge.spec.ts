@@ -1,7 +1,7 @@
 import { execFile } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import { once } from 'node:events';
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import type { IncomingHttpHeaders } from 'node:http';
@@ -9,8 +9,6 @@ import { createServer as createTcpServer, type AddressInfo } from 'node:net';
 import { Writable } from 'node:stream';
 import { Redis } from 'ioredis';
 import { WebSocket, WebSocketServer } from 'ws';
-import { randomBytes } from 'node:crypto';
-import { readFile } from 'node:fs/promises';
 import {
   certificatesKey,
   encodeAppEndpoints,
@@ -22,7 +20,14 @@ import {
 import { sealForEdge } from '@nimbus/crypto';
 import { createLogger } from '@nimbus/logging';
 import { MetricsStore } from '@nimbus/metrics';
-import { createTestRedisPrefix, freePort, testEnvironment } from '@nimbus/testing';
+import {
+  createTestCertificateAuthority,
+  createTestRedisPrefix,
+  freePort,
+  testEnvironment,
+  type IssuedCertificate,
+  type TestCertificateAuthority,
+} from '@nimbus/testing';
 import { routerConfigSchema } from '../src/router.config';
 import { startRouter, type RunningRouter } from '../src/router';
 import { closeUpstreams, send, startUpstream, type Answer, type Upstream } from './support/http';
@@ -33,31 +38,6 @@ const host = (app: string) => `${app}.prod.acme.${DOMAIN}`;
 
 const run = promisify(execFile);
 
-/** A self-signed certificate for `names`, made as an operator would with openssl. */
-async function makeCertificate(dir: string, names: string[]): Promise<{ cert: string; key: string }> {
-  const [cert, key] = [join(dir, `${names[0]}.crt`), join(dir, `${names[0]}.key`)];
-  await run('openssl', [
-    'req',
-    '-x509',
-    '-newkey',
-    'ec',
-    '-pkeyopt',
-    'ec_paramgen_curve:prime256v1',
-    '-nodes',
-    '-days',
-    '2',
-    '-subj',
-    `/CN=${names[0]}`,
-    '-addext',
-    `subjectAltName=${names.map((name) => `DNS:${name}`).join(',')}`,
-    '-keyout',
-    key,
-    '-out',
-    cert,
-  ]);
-  return { cert, key };
-}
-
 describe('edge (HAProxy)', () => {
   const { TEST_REDIS_URL } = testEnvironment();
   const prefix = createTestRedisPrefix();
@@ -66,8 +46,10 @@ describe('edge (HAProxy)', () => {
   let router: RunningRouter;
   let web1: Upstream;
   let web2: Upstream;
-  let certificates: string;
-  let certificate: { cert: string; key: string };
+  /** Issues every certificate here; clients trust it through `trusted`, its certificate's file. */
+  let authority: TestCertificateAuthority;
+  let trusted: string;
+  let platform: IssuedCertificate;
   const edgeKey = randomBytes(32);
 
   const config = (overrides: Record<string, string> = {}) =>
@@ -128,13 +110,15 @@ describe('edge (HAProxy)', () => {
   beforeAll(async () => {
     await redis.connect();
     [web1, web2] = await Promise.all([startUpstream('web-1'), startUpstream('web-2')]);
-    certificates = await mkdtemp(join(tmpdir(), 'nimbus-edge-test-'));
-    certificate = await makeCertificate(certificates, [`*.prod.acme.${DOMAIN}`]);
+    authority = await createTestCertificateAuthority();
+    trusted = join(authority.directory, 'trusted.pem');
+    await writeFile(trusted, authority.certificatePem);
+    platform = await authority.issue({ altNames: [`*.prod.acme.${DOMAIN}`] });
     router = await startRouter(
       config({
         NIMBUS_ROUTER_TLS_PORT: '0',
-        NIMBUS_TLS_CERT: certificate.cert,
-        NIMBUS_TLS_KEY: certificate.key,
+        NIMBUS_TLS_CERT: platform.chainFile,
+        NIMBUS_TLS_KEY: platform.keyFile,
         NIMBUS_EDGE_KEY: edgeKey.toString('base64'),
       }),
       logger,
@@ -148,7 +132,7 @@ describe('edge (HAProxy)', () => {
     const keys = await redis.keys(`${prefix}*`);
     if (keys.length) await redis.del(...keys);
     await redis.quit();
-    await rm(certificates, { recursive: true, force: true });
+    await authority.remove();
     // Connections closed above finish closing on later turns: none is left to the next file.
     for (let turn = 0; turn < 100 && process.getActiveResourcesInfo().includes('TCPSocketWrap'); turn++)
       await new Promise((done) => setTimeout(done, 10));
@@ -220,7 +204,7 @@ describe('edge (HAProxy)', () => {
         '-sS',
         ...flags,
         '--cacert',
-        certificate.cert,
+        trusted,
         '--resolve',
         `${host('secure')}:${port}:127.0.0.1`,
         '-w',
@@ -257,8 +241,8 @@ describe('edge (HAProxy)', () => {
     await publishShop(false);
     await servedByHaproxy(shop, web1);
     // Valid for a second name, which is not the app's: the orchestrator lists only the app's own.
-    const own = await makeCertificate(certificates, [shop, 'bank.example.test']);
-    const pem = (await readFile(own.cert, 'utf8')) + (await readFile(own.key, 'utf8'));
+    const own = await authority.issue({ altNames: [shop, 'bank.example.test'] });
+    const pem = own.chainPem + own.keyPem;
     const entry: EdgeCertificate = {
       appId: 'app-shop',
       serves: [shop],
@@ -269,12 +253,12 @@ describe('edge (HAProxy)', () => {
     await publishWake(redis, prefix, { to: 'routers', certificate: 'cert-1' });
 
     const port = new URL(router.tlsUrl as string).port;
-    const curl = (name: string) =>
+    const curl = (name: string, trusting = trusted) =>
       run('curl', [
         '-sS',
         '--http2',
         '--cacert',
-        own.cert,
+        trusting,
         '--resolve',
         `${name}:${port}:127.0.0.1`,
         '-w',
@@ -292,9 +276,13 @@ describe('edge (HAProxy)', () => {
       throw new Error(`never: ${what}`);
     };
     await until('the app certificate to be served', async () => (await curl(shop)) === '2');
-    // Another name of the certificate gets the platform's, which this client does not trust.
+    // Another name of the certificate gets the platform's, which does not name it.
     expect(await curl('bank.example.test')).toBe('refused');
-    // The refused handshake is logged in the access log's JSON shape, as a warning.
+    // A client that trusts another authority aborts the handshake: logged in the access log's
+    // JSON shape, as a warning.
+    const stranger = join(authority.directory, 'stranger.pem');
+    await writeFile(stranger, platform.certificatePem);
+    expect(await curl(shop, stranger)).toBe('refused');
     await until('the refused handshake to be logged', async () =>
       accessLog.some((line) => (JSON.parse(line) as { msg: string }).msg === 'connection error'),
     );
@@ -465,7 +453,7 @@ describe('edge (HAProxy)', () => {
     ).rejects.toThrow(/haproxy exited/);
     taken.close();
     // A key that is not the certificate's, a file that is not there: refused at start, saying which.
-    const other = await makeCertificate(certificates, ['other.example']);
+    const other = await authority.issue({ altNames: ['other.example'] });
     const startWith = (cert: string, key: string) =>
       startRouter(
         config({
@@ -476,10 +464,10 @@ describe('edge (HAProxy)', () => {
         }),
         logger,
       );
-    await expect(startWith(certificate.cert, other.key)).rejects.toThrow(
-      /does not belong to the certificate/,
+    await expect(startWith(platform.chainFile, other.keyFile)).rejects.toThrow(
+      /NIMBUS_TLS_KEY: the key is not the certificate's/,
     );
-    await expect(startWith(certificate.cert, join(certificates, 'missing.pem'))).rejects.toThrow(
+    await expect(startWith(platform.chainFile, join(authority.directory, 'missing.pem'))).rejects.toThrow(
       /NIMBUS_TLS_KEY: cannot read/,
     );
   });

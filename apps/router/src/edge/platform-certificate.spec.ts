@@ -31,6 +31,6 @@ describe(preparePlatformCertificate.name, () => {
         { certFile: join(dir, 'empty.pem'), keyFile: join(dir, 'empty.pem'), domain: 'x.test' },
         dir,
       ),
-    ).rejects.toMatchObject({ problems: ['NIMBUS_TLS_CERT: no PEM certificate in the file'] });
+    ).rejects.toMatchObject({ problems: ['NIMBUS_TLS_CERT: the certificate file holds no PEM certificate'] });
   });
 });

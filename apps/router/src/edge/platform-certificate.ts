@@ -1,12 +1,11 @@
 import { execFile } from 'node:child_process';
-import { createPrivateKey, X509Certificate } from 'node:crypto';
 import { readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { ConfigError } from '@nimbus/config';
+import { inspectCertificate } from '@nimbus/crypto';
 
 const run = promisify(execFile);
-const CERTIFICATE = /-----BEGIN CERTIFICATE-----[\s\S]+?-----END CERTIFICATE-----/g;
 
 export interface PlatformCertificateSource {
   /** PEM files (certificate then chain; private key); both undefined: a self-signed one is made. */
@@ -24,8 +23,9 @@ export interface PlatformCertificate {
 }
 
 /**
- * Checks the operator's certificate and key (PEM, a key that belongs to the certificate) and
- * writes them as one file for HAProxy; without them, makes a self-signed certificate for
+ * Checks the operator's certificate and key as an app's are checked (`inspectCertificate`: the
+ * chain parses, the key is the leaf's and unencrypted, it has not expired) and writes them as one
+ * file for HAProxy; without them, makes a self-signed certificate for
  * `*.DOMAIN` and `DOMAIN` with Debian's openssl (no npm package makes X.509 certificates in
  * Node's own crypto), good for trying HTTPS locally.
  */
@@ -50,26 +50,14 @@ export async function preparePlatformCertificate(
     ({ chain, key } = await selfSignedFor(source.domain, dir));
     selfSigned = true;
   }
-  const certificates = chain.match(CERTIFICATE) ?? [];
-  if (certificates.length === 0) throw new ConfigError(['NIMBUS_TLS_CERT: no PEM certificate in the file']);
-  let leaf: X509Certificate;
-  try {
-    leaf = new X509Certificate(certificates[0] as string);
-  } catch (error) {
-    throw new ConfigError([`NIMBUS_TLS_CERT: not a certificate: ${(error as Error).message}`]);
+  const check = inspectCertificate(chain, key);
+  if (!check.ok) {
+    throw new ConfigError([
+      `${check.input === 'key' ? 'NIMBUS_TLS_KEY' : 'NIMBUS_TLS_CERT'}: ${check.reason}`,
+    ]);
   }
-  let privateKey;
-  try {
-    privateKey = createPrivateKey(key);
-  } catch (error) {
-    throw new ConfigError([`NIMBUS_TLS_KEY: not a private key: ${(error as Error).message}`]);
-  }
-  if (!leaf.checkPrivateKey(privateKey)) {
-    throw new ConfigError(['NIMBUS_TLS_KEY: this key does not belong to the certificate in NIMBUS_TLS_CERT']);
-  }
-  const pem = `${certificates.join('\n')}\n${privateKey.export({ format: 'pem', type: 'pkcs8' }).toString()}`;
-  await writeFile(path, pem, { mode: 0o600 });
-  return { path, selfSigned, notAfter: new Date(leaf.validTo).toISOString() };
+  await writeFile(path, `${check.facts.chainPem}${check.keyPem}`, { mode: 0o600 });
+  return { path, selfSigned, notAfter: check.facts.notAfter.toISOString() };
 }
 
 async function selfSignedFor(domain: string, dir: string): Promise<{ chain: string; key: string }> {

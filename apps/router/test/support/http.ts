@@ -56,7 +56,12 @@ export function closeUpstreams(): void {
   }
 }
 
-/** One request with its own connection and any Host header (fetch may not set Host). */
+export type ClientRequest = ReturnType<typeof httpRequest>;
+
+/**
+ * One request with its own connection and any Host header (fetch may not set Host); `sent` gets
+ * the client request, to abort it.
+ */
 export function send(
   url: string,
   options: {
@@ -66,6 +71,7 @@ export function send(
     headers?: Record<string, string>;
     body?: string;
   } = {},
+  sent?: (request: ClientRequest) => void,
 ): Promise<Answer> {
   const target = options.path === undefined ? new URL(url) : new URL(options.path, url);
   return new Promise((resolve, reject) => {
@@ -87,5 +93,6 @@ export function send(
     );
     req.on('error', reject);
     req.end(options.body);
+    sent?.(req);
   });
 }
