@@ -98,8 +98,12 @@ describe('router activator', () => {
     return started;
   };
   /** What the orchestrator does: write the entry, then announce it. */
-  const publish = async (app: string, endpoints: Endpoint[], activatable = true) => {
-    const entry = encodeAppEndpoints({ appId: appId(app), activatable, endpoints });
+  const publish = async (
+    app: string,
+    endpoints: Endpoint[],
+    { activatable = true, starting = false }: { activatable?: boolean; starting?: boolean } = {},
+  ) => {
+    const entry = encodeAppEndpoints({ appId: appId(app), activatable, starting, endpoints });
     await redis.hset(endpointsKey(prefix), host(app), entry);
     await publishWake(redis, prefix, { to: 'routers', host: host(app) });
   };
@@ -273,7 +277,7 @@ describe('router activator', () => {
   });
 
   it('should still refuse at once an app with no instances that is not at zero on purpose', async () => {
-    await publish('stopped', [], false);
+    await publish('stopped', [], { activatable: false });
     const answer = await eventually(
       () => get(router, 'stopped'),
       (reply) => reply.status !== 404,
@@ -282,6 +286,35 @@ describe('router activator', () => {
     expect(answer.status).toBe(503);
     expect(problemOf(answer).code).toBe('router/no-instances');
     expect(await redis.exists(demandKey(prefix, appId('stopped')))).toBe(0);
+  });
+
+  it('should hold requests while an app starts, forward them when it is ready, refuse them when it crashes', async () => {
+    await publish('booting', [], { activatable: false, starting: true });
+    await eventually(
+      () => metrics(router),
+      (text) => text.includes(`${heldMetric('booting')} 0`),
+      'route starting',
+    );
+    const first = get(router, 'booting', { path: '/first' });
+    await eventually(
+      () => metrics(router),
+      (text) => text.includes(`${heldMetric('booting')} 1`),
+      'the request held',
+    );
+    await publish('booting', [web1.endpoint]);
+    expect((await first).status).toBe(200);
+
+    await publish('booting', [], { activatable: false, starting: true });
+    const second = get(router, 'booting', { path: '/second' });
+    await eventually(
+      () => metrics(router),
+      (text) => text.includes(`${heldMetric('booting')} 1`),
+      'the second request held',
+    );
+    await publish('booting', [], { activatable: false });
+    const refused = await second;
+    expect(refused.status).toBe(503);
+    expect(problemOf(refused).code).toBe('router/no-instances');
   });
 
   describe('with a short timeout and a small queue', () => {
@@ -309,7 +342,7 @@ describe('router activator', () => {
       expect(json?.status).toBe(503);
       expect(json?.headers['retry-after']).toBeDefined();
       expect(problemOf(json as Answer)).toMatchObject({ code: 'router/start-timeout' });
-      expect(problemOf(json as Answer).detail).toContain('did not start within 1 s');
+      expect(problemOf(json as Answer).detail).toContain('had no instance ready within 1 s');
       expect(html?.headers['content-type']).toMatch(/^text\/html/);
       expect(html?.body).toContain('App did not start');
       await eventually(

@@ -21,6 +21,11 @@ export interface AppEndpoints {
    * instead of being answered 503 at once.
    */
   activatable: boolean;
+  /**
+   * Instances are on their way to ready (a first deploy, a restart): a request that finds no
+   * endpoint is held for them too, for as long as the activator holds, instead of answered 503.
+   */
+  starting?: boolean;
   endpoints: Endpoint[];
   /** Plain HTTP to it is answered with a redirect to HTTPS (by routers that serve HTTPS). */
   httpsRedirect?: boolean;
@@ -37,6 +42,7 @@ export function encodeAppEndpoints(entry: AppEndpoints): string {
     appId: entry.appId,
     activatable: entry.activatable,
     endpoints,
+    ...(entry.starting ? { starting: true } : {}),
     // Only when set: the entries of apps without it read as before.
     ...(entry.httpsRedirect ? { httpsRedirect: true } : {}),
   });

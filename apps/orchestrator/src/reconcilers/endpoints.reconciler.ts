@@ -1,5 +1,5 @@
 import type { Redis } from 'ioredis';
-import { encodeAppEndpoints, endpointsKey, publishWake, type Endpoint } from '@nimbus/cluster';
+import { encodeAppEndpoints, endpointsKey, publishWake } from '@nimbus/cluster';
 import {
   AppRepository,
   DomainRepository,
@@ -11,14 +11,15 @@ import {
 } from '@nimbus/db';
 import { appHostname } from '@nimbus/domain';
 import type { CertificatesPublisher } from './certificates.publisher';
+import { webEndpoints } from './web-endpoints';
 
 /**
  * The endpoints reconciler: each app's ready `web` instances on ready nodes, not draining, as
- * the routers' table, with whether `web` may be at zero on purpose (its autoscaler's minimum is
- * 0: routers then hold requests and ask for an instance), under the app's platform host and each
- * of its custom domains, and whether plain HTTP to it is redirected to HTTPS; with them, the
- * certificates of the app that cover those hosts. Only changes are written, and each is announced
- * so routers update at once.
+ * the routers' table, with whether a request finding none is held (`web` may be at zero on
+ * purpose, its autoscaler's minimum being 0, and routers then ask for an instance; or instances
+ * are starting), under the app's platform host and each of its custom domains, and whether plain
+ * HTTP to it is redirected to HTTPS; with them, the certificates of the app that cover those
+ * hosts. Only changes are written, and each is announced so routers update at once.
  */
 export class EndpointsReconciler {
   private readonly published = new Map<string, string>();
@@ -50,16 +51,19 @@ export class EndpointsReconciler {
       return;
     }
     const scope = scopeOfRow(this.system, app);
-    const instances = await new InstanceRepository(db).listRoutable(scope, appId);
-    const endpoints: Endpoint[] = instances.map((instance) => ({
-      instanceId: instance.id,
-      host: instance.node!.address,
-      port: instance.port!,
-    }));
+    const { endpoints, starting } = webEndpoints(
+      await new InstanceRepository(db).listWebInService(scope, appId),
+    );
     const activatable = app.autoscalers.some((autoscaler) => autoscaler.minReplicas === 0);
     const domains = await new DomainRepository(db).listForApp(scope, appId);
     const hosts = new Set([this.hostOf(app), ...domains.map((domain) => domain.hostname)]);
-    const encoded = encodeAppEndpoints({ appId, activatable, endpoints, httpsRedirect: app.httpsRedirect });
+    const encoded = encodeAppEndpoints({
+      appId,
+      activatable,
+      starting,
+      endpoints,
+      httpsRedirect: app.httpsRedirect,
+    });
     for (const host of hosts) await this.write(host, encoded);
     for (const host of this.hostsOfApp.get(appId) ?? []) if (!hosts.has(host)) await this.remove(host);
     this.hostsOfApp.set(appId, hosts);

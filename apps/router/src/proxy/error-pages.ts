@@ -83,7 +83,7 @@ export const problems = {
     status: 503,
     code: 'router/start-timeout',
     title: 'App did not start',
-    detail: `${host} was scaled to zero and did not start within ${Math.round(waitedMs / 1000)} s. Try again, or check its logs.`,
+    detail: `${host} had no instance ready within ${Math.round(waitedMs / 1000)} s. Try again, or check its logs.`,
     // Whatever held it up (a full cluster, a slow image) is not over in a second.
     retryAfter: 10,
   }),

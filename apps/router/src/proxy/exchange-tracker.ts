@@ -65,7 +65,7 @@ export class ExchangeTracker {
     this.inFlightByHost.set(route.host, (this.inFlightByHost.get(route.host) ?? 0) + 1);
     // An entry from an older orchestrator has no app id: nothing to report it under.
     if (exchange.appId) this.options.traffic?.started(exchange.appId);
-    // An app at zero on purpose is the activator's to hold, not to refuse.
+    // An app at zero on purpose, or starting, is the activator's to hold, not to refuse.
     if (route.upstreams.length === 0 && !route.activatable) return problems.noInstances(route.host);
     return undefined;
   }

@@ -18,7 +18,10 @@ export interface AppRoute {
   readonly host: string;
   /** '' when an older orchestrator wrote the entry (a bare array): then nothing is reported for it. */
   readonly appId: string;
-  /** At zero on purpose: a request finding no upstream is held by the activator, not refused. */
+  /**
+   * A request finding no upstream is held by the activator, not refused: the app is at zero on
+   * purpose, or its instances are starting.
+   */
   readonly activatable: boolean;
   /** Plain HTTP to it is redirected to HTTPS (by the edge, when it serves HTTPS). */
   readonly httpsRedirect: boolean;

@@ -20,6 +20,13 @@ describe(parseRoute.name, () => {
     expect(parseRoute('a.test', encodeAppEndpoints(entry)).httpsRedirect).toBe(false);
   });
 
+  it('should hold requests for an app whose instances are starting, as for one at zero', () => {
+    const entry = { appId: 'app-1', activatable: false, endpoints: [] };
+    expect(parseRoute('a.test', encodeAppEndpoints({ ...entry, starting: true })).activatable).toBe(true);
+    expect(encodeAppEndpoints({ ...entry, starting: false })).toBe(encodeAppEndpoints(entry));
+    expect(parseRoute('a.test', encodeAppEndpoints(entry)).activatable).toBe(false);
+  });
+
   it('should read the bare array an older orchestrator writes as a route that is never held', () => {
     const route = parseRoute('web.prod.acme.localhost', JSON.stringify([endpoint]));
     expect(route).toMatchObject({ appId: '', activatable: false });

@@ -14,6 +14,7 @@ const entrySchema = z.union([
   z.object({
     appId: z.string().min(1),
     activatable: z.boolean(),
+    starting: z.boolean().default(false),
     endpoints: endpointsSchema,
     httpsRedirect: z.boolean().default(false),
   }),
@@ -22,6 +23,7 @@ const entrySchema = z.union([
   endpointsSchema.transform((endpoints) => ({
     appId: '',
     activatable: false,
+    starting: false,
     endpoints,
     httpsRedirect: false,
   })),
@@ -35,11 +37,12 @@ const certificateSchema = z.object({
 
 /** One hash field as a route; throws on an entry that is not JSON or not an entry. */
 export function parseRoute(host: string, text: string): AppRoute {
-  const { appId, activatable, endpoints, httpsRedirect } = entrySchema.parse(JSON.parse(text));
+  const { appId, activatable, starting, endpoints, httpsRedirect } = entrySchema.parse(JSON.parse(text));
   return {
     host: host.toLowerCase(),
     appId,
-    activatable,
+    // Held either way; the orchestrator adds an instance for held requests only when it may.
+    activatable: activatable || starting,
     httpsRedirect,
     upstreams: endpoints.map(toUpstream),
     next: 0,

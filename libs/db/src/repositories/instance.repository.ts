@@ -190,7 +190,11 @@ export class InstanceRepository {
   }
 
   /** The app's ready `web` services on ready nodes, not draining: what routers may send traffic to. */
-  listRoutable(scope: TenantScope, appId: string): Promise<(Instance & { node: Node | null })[]> {
+  /**
+   * The app's `web` instances meant to serve: placed or not, ready or not, but not draining. The
+   * routers' table is made of the ready ones, and held requests wait for the starting ones.
+   */
+  listWebInService(scope: TenantScope, appId: string): Promise<(Instance & { node: Node | null })[]> {
     return this.db.instance.findMany({
       where: {
         tenantId: scope.tenantId,
@@ -199,10 +203,6 @@ export class InstanceRepository {
         kind: 'service',
         desiredState: 'running',
         drainingSince: null,
-        ready: true,
-        phase: 'running',
-        port: { not: null },
-        node: { ready: true },
       },
       include: { node: true },
     });
