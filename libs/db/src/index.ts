@@ -1,5 +1,5 @@
-export { createPrismaClient } from './prisma-client';
-export type { Db, DbClient } from './prisma-client';
+export { createDatabasePool, createPrismaClient } from './prisma-client';
+export type { DatabasePool, Db, DbClient } from './prisma-client';
 export { applyMigrations, ensureDatabase, MIGRATIONS_DIR } from './migrate';
 export { tenantScope, systemScope, scopeOfRow } from './tenant-scope';
 export type { TenantScope, SystemScope } from './tenant-scope';
@@ -33,12 +33,9 @@ export { RolloutRepository } from './repositories/rollout.repository';
 export { EventRepository } from './repositories/event.repository';
 export type { NodeEvent } from './repositories/event.repository';
 export type { AppEvent } from './repositories/event.repository';
-export type {
-  AppRoute,
-  AppWithContext,
-  AppWithOwners,
-  AppWithStatusFacts,
-} from './repositories/app.repository';
+export type { AppRoute, AppWithContext, AppWithOwners } from './repositories/app.repository';
+export type { AppWithStatusFacts } from './repositories/app-status-facts';
+export { AppListQuery } from './repositories/app-list.query';
 export type { NewServiceInstances } from './repositories/instance.repository';
 export type { NewFormation } from './repositories/formation.repository';
 export type { NewRollout } from './repositories/rollout.repository';

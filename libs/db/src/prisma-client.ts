@@ -1,7 +1,9 @@
 import { PrismaPg } from '@prisma/adapter-pg';
+import { Pool } from 'pg';
 import { PrismaClient, type Prisma } from './generated/prisma/client';
 
 export type DbClient = PrismaClient;
+export type DatabasePool = Pool;
 /** Either the client or an interactive transaction: repositories accept both. */
 export type Db = PrismaClient | Prisma.TransactionClient;
 
@@ -10,12 +12,25 @@ export interface PrismaClientOptions {
   poolSize?: number;
 }
 
-/** Prisma's Rust-free client over node-postgres (no engine binary to download or ship). */
+/**
+ * node-postgres' pool, for a process that also sends queries of its own (prepared statements)
+ * beside Prisma's: given to {@link createPrismaClient}, both share its connections. Its owner ends it.
+ */
+export function createDatabasePool(databaseUrl: string, { poolSize = 10 }: PrismaClientOptions = {}): Pool {
+  return new Pool({ connectionString: databaseUrl, max: poolSize });
+}
+
+/**
+ * Prisma's Rust-free client over node-postgres (no engine binary to download or ship), on a pool
+ * of its own or on `database`, a pool from {@link createDatabasePool}.
+ */
 export function createPrismaClient(
-  databaseUrl: string,
+  database: string | Pool,
   { poolSize = 10 }: PrismaClientOptions = {},
 ): DbClient {
-  const adapter = new PrismaPg({ connectionString: databaseUrl, max: poolSize });
+  const adapter = new PrismaPg(
+    typeof database === 'string' ? { connectionString: database, max: poolSize } : database,
+  );
   // 'minimal' skips capturing a call-site stack for every query, which costs on hot paths.
   return new PrismaClient({ adapter, errorFormat: 'minimal' });
 }

@@ -20,7 +20,7 @@ export async function readAppStatuses(
   );
 }
 
-/** The status of an app read with its facts (`AppRepository.listWithStatusFacts`). */
+/** The status of an app read with its facts (`AppListQuery`). */
 export function statusOfListed({
   rollout,
   wanted,

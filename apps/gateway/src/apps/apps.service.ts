@@ -1,5 +1,12 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { AppRepository, AuditRepository, InstanceRepository, type App, type RuntimeKind } from '@nimbus/db';
+import {
+  AppListQuery,
+  AppRepository,
+  AuditRepository,
+  InstanceRepository,
+  type App,
+  type RuntimeKind,
+} from '@nimbus/db';
 import { appUrl, type AppStatus } from '@nimbus/domain';
 import { containerSupport } from '@nimbus/sandbox';
 import { GATEWAY_CONFIG, type GatewayConfig } from '../gateway.config';
@@ -43,10 +50,7 @@ export class AppsService {
   }
 
   async list(access: TenantAccess) {
-    const apps = await new AppRepository(this.prisma.client).listWithStatusFacts(
-      access.scope,
-      requireNamespace(access).id,
-    );
+    const apps = await new AppListQuery(this.prisma.pool).list(access.scope, requireNamespace(access).id);
     return apps.map((app) => this.present(app, access, statusOfListed(app)));
   }
 

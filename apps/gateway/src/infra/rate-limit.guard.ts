@@ -1,8 +1,8 @@
 import { HttpStatus, Inject, Injectable, type CanActivate, type ExecutionContext } from '@nestjs/common';
 import type { Request, Response } from 'express';
-import { RateLimiterMemory, RateLimiterRedis, RateLimiterRes } from 'rate-limiter-flexible';
 import { ProblemException } from '../common/problem';
 import { GATEWAY_CONFIG, type GatewayConfig } from '../gateway.config';
+import { LeasedRateLimiter, RateLimited } from './leased-rate-limiter';
 import { RedisService } from './redis.service';
 
 const LOGIN_ATTEMPTS_PER_MINUTE = 20;
@@ -10,31 +10,32 @@ const LOGIN_ATTEMPTS_PER_MINUTE = 20;
 const SIGN_IN_PATHS = new Set(['/v1/auth/login', '/v1/auth/session']);
 
 /**
- * Per-token request budget in Redis, shared by every gateway replica; unauthenticated login
- * attempts are budgeted per client address. Over budget: 429 with Retry-After. While Redis does
- * not answer, each process budgets in memory instead, so an outage degrades the limit's precision,
- * not the API.
+ * Per-token request budget in Redis, shared by every gateway replica (leased, so a busy token
+ * costs a Redis round trip per lease, not per request); unauthenticated login attempts are
+ * budgeted per client address, a point at a time. Over budget: 429 with Retry-After. While Redis
+ * does not answer, each process budgets in memory instead, so an outage degrades the limit's
+ * precision, not the API.
  */
 @Injectable()
 export class RateLimitGuard implements CanActivate {
-  private readonly perToken: RateLimiterRedis;
-  private readonly perLoginAddress: RateLimiterRedis;
+  private readonly perToken: LeasedRateLimiter;
+  private readonly perLoginAddress: LeasedRateLimiter;
 
   constructor(@Inject(GATEWAY_CONFIG) config: GatewayConfig, redis: RedisService) {
-    this.perToken = new RateLimiterRedis({
-      storeClient: redis.client,
-      keyPrefix: `${redis.prefix}ratelimit:token`,
-      points: config.NIMBUS_RATE_LIMIT_PER_MINUTE,
-      duration: 60,
-      insuranceLimiter: new RateLimiterMemory({ points: config.NIMBUS_RATE_LIMIT_PER_MINUTE, duration: 60 }),
-    });
-    this.perLoginAddress = new RateLimiterRedis({
-      storeClient: redis.client,
-      keyPrefix: `${redis.prefix}ratelimit:login`,
-      points: LOGIN_ATTEMPTS_PER_MINUTE,
-      duration: 60,
-      insuranceLimiter: new RateLimiterMemory({ points: LOGIN_ATTEMPTS_PER_MINUTE, duration: 60 }),
-    });
+    const minute = 60_000;
+    const prefix = `${redis.prefix}ratelimit`;
+    this.perToken = new LeasedRateLimiter(
+      redis.client,
+      `${prefix}:token`,
+      config.NIMBUS_RATE_LIMIT_PER_MINUTE,
+      minute,
+    );
+    this.perLoginAddress = new LeasedRateLimiter(
+      redis.client,
+      `${prefix}:login`,
+      LOGIN_ATTEMPTS_PER_MINUTE,
+      minute,
+    );
   }
 
   async canActivate(context: ExecutionContext): Promise<boolean> {
@@ -47,12 +48,12 @@ export class RateLimitGuard implements CanActivate {
         : [null, null];
     if (!limiter || !key) return true;
     try {
-      const result = await limiter.consume(key);
+      const { remaining } = await limiter.consume(key);
       response.setHeader('RateLimit-Limit', String(limiter.points));
-      response.setHeader('RateLimit-Remaining', String(result.remainingPoints));
+      response.setHeader('RateLimit-Remaining', String(remaining));
       return true;
     } catch (rejection) {
-      if (!(rejection instanceof RateLimiterRes)) throw rejection;
+      if (!(rejection instanceof RateLimited)) throw rejection;
       const retryAfter = String(Math.max(1, Math.ceil(rejection.msBeforeNext / 1000)));
       throw new ProblemException(
         HttpStatus.TOO_MANY_REQUESTS,

@@ -1,6 +1,7 @@
 import type { Db } from '../prisma-client';
 import type { SystemScope, TenantScope } from '../tenant-scope';
 import { Prisma, type App, type RuntimeKind } from '../generated/prisma/client';
+import { STATUS_FACTS_SQL, type AppStatusRow } from './app-status-facts';
 
 const APP_OWNERS = { namespace: true, tenant: true } satisfies Prisma.AppInclude;
 const APP_CONTEXT = { ...APP_OWNERS, formations: true } satisfies Prisma.AppInclude;
@@ -16,32 +17,7 @@ export type AppWithOwners = Prisma.AppGetPayload<{ include: typeof APP_OWNERS }>
 /** An app with its namespace, tenant and formations: what the orchestrator reconciles. */
 export type AppWithContext = Prisma.AppGetPayload<{ include: typeof APP_CONTEXT }>;
 
-/** One app's status facts, as {@link AppRepository.statusFacts} reads them. */
-export interface AppStatusRow {
-  appId: string;
-  rollout: 'progressing' | 'complete' | 'failed' | null;
-  wanted: number;
-  idle: boolean;
-  ready: number;
-  crashed: boolean;
-}
-
-/** An app with the facts its status is made of. */
-export type AppWithStatusFacts = App & Omit<AppStatusRow, 'appId'>;
-
-/** The columns of {@link AppStatusRow} but its id, for a query over `"App" a`. */
-const STATUS_FACTS = Prisma.sql`
-  (SELECT r.status::text FROM "Rollout" r
-    WHERE r."appId" = a.id ORDER BY r."createdAt" DESC LIMIT 1) AS rollout,
-  (SELECT COALESCE(sum(f.replicas), 0)::int FROM "Formation" f WHERE f."appId" = a.id) AS wanted,
-  EXISTS (SELECT 1 FROM "Autoscaler" s
-    WHERE s."appId" = a.id AND s."scaledToZeroAt" IS NOT NULL) AS idle,
-  (SELECT count(*)::int FROM "Instance" i
-    WHERE i."appId" = a.id AND i.kind = 'service' AND i."desiredState" = 'running'
-      AND i."drainingSince" IS NULL AND i.ready) AS ready,
-  EXISTS (SELECT 1 FROM "Instance" i
-    WHERE i."appId" = a.id AND i.kind = 'service' AND i."desiredState" = 'running'
-      AND i.phase = 'crashloop') AS crashed`;
+const STATUS_FACTS = Prisma.raw(STATUS_FACTS_SQL);
 
 /** Apps of one tenant, addressed within a namespace. */
 export class AppRepository {
@@ -169,19 +145,5 @@ export class AppRepository {
       SELECT a.id AS "appId", ${STATUS_FACTS}
       FROM "App" a
       WHERE a."tenantId" = ${scope.tenantId}::uuid AND a.id = ANY(${appIds}::uuid[])`;
-  }
-
-  /**
-   * A namespace's apps by name, each with its status facts: the app list in one round trip, the
-   * API's most frequent read.
-   */
-  listWithStatusFacts(scope: TenantScope, namespaceId: string): Promise<AppWithStatusFacts[]> {
-    return this.db.$queryRaw<AppWithStatusFacts[]>`
-      SELECT a.id, a."tenantId", a."namespaceId", a.name, a."configVersion", a."createdAt",
-        a."updatedAt", a."currentReleaseVersion", a."releaseCount", a.runtime::text AS runtime,
-        a."httpsRedirect", ${STATUS_FACTS}
-      FROM "App" a
-      WHERE a."tenantId" = ${scope.tenantId}::uuid AND a."namespaceId" = ${namespaceId}::uuid
-      ORDER BY a.name`;
   }
 }
