@@ -17,7 +17,11 @@ export interface PrismaClientOptions {
  * beside Prisma's: given to {@link createPrismaClient}, both share its connections. Its owner ends it.
  */
 export function createDatabasePool(databaseUrl: string, { poolSize = 10 }: PrismaClientOptions = {}): Pool {
-  return new Pool({ connectionString: databaseUrl, max: poolSize });
+  const pool = new Pool({ connectionString: databaseUrl, max: poolSize });
+  // An idle connection that breaks (the database restarting) is dropped by the pool and the next
+  // query opens another; unheard, pg's 'error' would end the process.
+  pool.on('error', () => undefined);
+  return pool;
 }
 
 /**
