@@ -20,6 +20,7 @@ import type { ReleaseCutter } from '@nimbus/releases';
 import { AppReconciler } from './reconcilers/app.reconciler';
 import { CertificateExpiry } from './reconcilers/certificate-expiry';
 import { CertificatesPublisher } from './reconcilers/certificates.publisher';
+import { UnservedCertificates } from './reconcilers/unserved-certificates';
 import { EndpointsReconciler } from './reconcilers/endpoints.reconciler';
 import { NodeReconciler } from './reconcilers/node.reconciler';
 import { UsageRecorder } from './usage/usage.recorder';
@@ -53,6 +54,8 @@ export class Orchestrator {
   private readonly nodes: NodeReconciler;
   private readonly endpoints: EndpointsReconciler;
   private readonly certificateExpiry: CertificateExpiry;
+  /** Only without an edge key, whose absence it reports. */
+  private readonly unservedCertificates?: UnservedCertificates;
   private readonly autoscaling: Autoscaling;
   private readonly usage: UsageRecorder;
   private subscriber: Redis | null = null;
@@ -93,6 +96,7 @@ export class Orchestrator {
         : undefined,
     );
     this.certificateExpiry = new CertificateExpiry(system);
+    if (!config.NIMBUS_EDGE_KEY) this.unservedCertificates = new UnservedCertificates(system);
     this.election = new LeaderElection(
       prisma,
       config.NIMBUS_ORCHESTRATOR_ID,
@@ -267,7 +271,7 @@ export class Orchestrator {
 
   /**
    * Forgets settled instances after their retention (never before usage has counted their time),
-   * and endpoints of deleted apps; warns of certificates about to expire.
+   * and endpoints of deleted apps; warns of certificates about to expire, or not served at all.
    */
   private async collect(now: Date): Promise<void> {
     const retained = new Date(now.getTime() - this.config.NIMBUS_INSTANCE_RETENTION);
@@ -277,6 +281,7 @@ export class Orchestrator {
       return new NodeInstanceRepository(tx).deleteSettled(this.system, before, FINISHED_PHASES);
     });
     await this.election.fenced((tx) => this.certificateExpiry.warn(tx, now));
+    await this.unservedCertificates?.warn(this.prisma);
     await this.endpoints.collect(this.prisma);
   }
 

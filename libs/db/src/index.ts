@@ -6,7 +6,11 @@ export type { TenantScope, SystemScope } from './tenant-scope';
 export { NamespaceRepository } from './repositories/namespace.repository';
 export { AppRepository } from './repositories/app.repository';
 export { CertificateRepository } from './repositories/certificate.repository';
-export type { ExpiringCertificate, NewCertificate } from './repositories/certificate.repository';
+export type {
+  CertificateSummary,
+  ExpiringCertificate,
+  NewCertificate,
+} from './repositories/certificate.repository';
 export { DomainRepository } from './repositories/domain.repository';
 export type { DomainOwner } from './repositories/domain.repository';
 export { ConfigEntryRepository } from './repositories/config-entry.repository';

@@ -11,6 +11,7 @@ import {
 } from '@nimbus/testing';
 import { CertificateExpiry } from './certificate-expiry';
 import { CertificatesPublisher } from './certificates.publisher';
+import { UnservedCertificates } from './unserved-certificates';
 
 const DAY_MS = 24 * 3600 * 1000;
 const CHAIN = '-----BEGIN CERTIFICATE-----\nleaf\n-----END CERTIFICATE-----\n';
@@ -149,6 +150,30 @@ describe(CertificatesPublisher.name, () => {
           /^certificate cert-soon \(www\.example\.test\) expires on .+ \(in 10 days\): add a renewed one with certs:add$/,
         ),
       }),
+    ]);
+  });
+
+  it('should tell the app once of each certificate no router can serve, without an edge key', async () => {
+    await addCertificate('cert-one', ['www.example.test']);
+    const unserved = new UnservedCertificates(system);
+    expect(await unserved.warn(db)).toBe(1);
+    expect(await unserved.warn(db)).toBe(0);
+    await addCertificate('cert-two', ['shop.example.test', 'api.example.test']);
+    expect(await unserved.warn(db)).toBe(1);
+    const events = await db.event.findMany({ where: { appId: app.id }, orderBy: { createdAt: 'asc' } });
+    expect(events.map((event) => [event.type, event.reason, event.message])).toEqual([
+      [
+        'Warning',
+        'CertificateNotServed',
+        "certificate cert-one (www.example.test) is not served: the platform's orchestrators and routers have no NIMBUS_EDGE_KEY (ask its operator to set one)",
+      ],
+      [
+        'Warning',
+        'CertificateNotServed',
+        expect.stringMatching(
+          /^certificate cert-two \(shop\.example\.test, api\.example\.test\) is not served/,
+        ),
+      ],
     ]);
   });
 });

@@ -5,11 +5,11 @@ import type { Certificate } from '../generated/prisma/client';
 /** A certificate as checked on upload, its key already sealed under the tenant's data key. */
 export type NewCertificate = Omit<Certificate, 'tenantId' | 'appId' | 'expiryWarnedAt' | 'createdAt'>;
 
+/** A certificate as a warning about it speaks of it. */
+export type CertificateSummary = Pick<Certificate, 'id' | 'tenantId' | 'appId' | 'name' | 'hostnames'>;
+
 /** A certificate soon to expire, with the names its warning speaks of. */
-export type ExpiringCertificate = Pick<
-  Certificate,
-  'id' | 'tenantId' | 'appId' | 'name' | 'hostnames' | 'notAfter'
->;
+export type ExpiringCertificate = CertificateSummary & Pick<Certificate, 'notAfter'>;
 
 /**
  * TLS certificates of apps. The tenant reads and changes its own; the control plane reads every
@@ -51,6 +51,14 @@ export class CertificateRepository {
   async listIds(_system: SystemScope): Promise<string[]> {
     const certificates = await this.db.certificate.findMany({ select: { id: true } });
     return certificates.map((certificate) => certificate.id);
+  }
+
+  /** The control plane's: every certificate, oldest first. */
+  listAll(_system: SystemScope): Promise<CertificateSummary[]> {
+    return this.db.certificate.findMany({
+      select: { id: true, tenantId: true, appId: true, name: true, hostnames: true },
+      orderBy: [{ createdAt: 'asc' }, { id: 'asc' }],
+    });
   }
 
   /** The control plane's: certificates expiring before `before` whose warning is not yet recorded. */
