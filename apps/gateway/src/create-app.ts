@@ -4,6 +4,7 @@ import type { NestExpressApplication } from '@nestjs/platform-express';
 import type { Express, Request, Response } from 'express';
 import type { Logger } from '@nimbus/logging';
 import { AppModule } from './app.module';
+import { AppListCache } from './apps/app-list.cache';
 import type { GatewayConfig } from './gateway.config';
 import { serveConsole } from './infra/console-static';
 import { jsonBodies } from './infra/json-body.middleware';
@@ -32,6 +33,7 @@ export async function createGatewayApp(
   app.enableShutdownHooks();
   app.use(requestContext(logger, app.get(MetricsService), config.NIMBUS_ACCESS_LOG));
   app.use(jsonBodies(config.NIMBUS_BODY_LIMIT));
+  app.use(app.get(AppListCache).forgetOnWrites());
 
   if (!init) return app;
   // Registered before init, ahead of Nest's not-found handler; the document needs the initialised app.

@@ -40,6 +40,8 @@ export type { AppEvent } from './repositories/event.repository';
 export type { AppRoute, AppWithContext, AppWithOwners } from './repositories/app.repository';
 export type { AppWithStatusFacts } from './repositories/app-status-facts';
 export { AppListQuery } from './repositories/app-list.query';
+export { AppListChanges } from './app-list-changes';
+export type { AppListChangeListener } from './app-list-changes';
 export type { NewServiceInstances } from './repositories/instance.repository';
 export type { NewFormation } from './repositories/formation.repository';
 export type { NewRollout } from './repositories/rollout.repository';

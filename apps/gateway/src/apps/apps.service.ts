@@ -1,12 +1,5 @@
 import { Inject, Injectable } from '@nestjs/common';
-import {
-  AppListQuery,
-  AppRepository,
-  AuditRepository,
-  InstanceRepository,
-  type App,
-  type RuntimeKind,
-} from '@nimbus/db';
+import { AppRepository, AuditRepository, InstanceRepository, type App, type RuntimeKind } from '@nimbus/db';
 import { appUrl, type AppStatus } from '@nimbus/domain';
 import { containerSupport } from '@nimbus/sandbox';
 import { GATEWAY_CONFIG, type GatewayConfig } from '../gateway.config';
@@ -15,6 +8,7 @@ import { conflict, notFound } from '../common/problem';
 import { requireNamespace } from '../common/access-targets';
 import { PrismaService } from '../infra/prisma.service';
 import { auditEntry } from '../audit/audit-entry';
+import { AppListCache } from './app-list.cache';
 import { readAppStatuses, statusOfListed } from './app-statuses';
 import { GitRepositoriesService } from '../git/git-repositories.service';
 import type { Principal, TenantAccess } from '../auth/principal';
@@ -26,6 +20,7 @@ export class AppsService {
     private readonly events: ClusterEventsService,
     private readonly prisma: PrismaService,
     private readonly repositories: GitRepositoriesService,
+    private readonly lists: AppListCache,
   ) {}
 
   private autoRuntime?: Promise<RuntimeKind>;
@@ -50,7 +45,7 @@ export class AppsService {
   }
 
   async list(access: TenantAccess) {
-    const apps = await new AppListQuery(this.prisma.pool).list(access.scope, requireNamespace(access).id);
+    const apps = await this.lists.list(access.scope, requireNamespace(access).id);
     return apps.map((app) => this.present(app, access, statusOfListed(app)));
   }
 
