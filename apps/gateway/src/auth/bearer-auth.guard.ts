@@ -1,30 +1,28 @@
-import { HttpStatus, Injectable, type ExecutionContext } from '@nestjs/common';
+import { HttpStatus, Injectable, type CanActivate, type ExecutionContext } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
-import { AuthGuard } from '@nestjs/passport';
+import type { Request } from 'express';
 import { ProblemException } from '../common/problem';
 import { PUBLIC_ROUTE } from './auth.decorators';
+import { RequestAuthenticator } from './request-authenticator';
 
 /**
  * Every route needs a valid bearer token, or the console's session cookie, unless marked
- * @Public(). Passport tries them in this order and the first that authenticates wins.
+ * @Public().
  */
 @Injectable()
-export class BearerAuthGuard extends AuthGuard(['bearer', 'session-cookie']) {
-  constructor(private readonly reflector: Reflector) {
-    super({ session: false });
-  }
+export class BearerAuthGuard implements CanActivate {
+  constructor(
+    private readonly reflector: Reflector,
+    private readonly authenticator: RequestAuthenticator,
+  ) {}
 
-  override canActivate(context: ExecutionContext) {
+  async canActivate(context: ExecutionContext): Promise<boolean> {
     const isPublic = this.reflector.getAllAndOverride<boolean>(PUBLIC_ROUTE, [
       context.getHandler(),
       context.getClass(),
     ]);
-    return isPublic ? true : super.canActivate(context);
-  }
-
-  // passport's (err, user, info, status) callback signature.
-  override handleRequest<TUser>(error: unknown, principal: TUser | false): TUser {
-    if (error) throw error;
+    if (isPublic) return true;
+    const principal = await this.authenticator.authenticate(context.switchToHttp().getRequest<Request>());
     if (!principal) {
       throw new ProblemException(
         HttpStatus.UNAUTHORIZED,
@@ -34,10 +32,6 @@ export class BearerAuthGuard extends AuthGuard(['bearer', 'session-cookie']) {
         { 'WWW-Authenticate': 'Bearer realm="nimbus"' },
       );
     }
-    return principal;
-  }
-
-  override getRequest(context: ExecutionContext) {
-    return context.switchToHttp().getRequest();
+    return true;
   }
 }
