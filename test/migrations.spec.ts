@@ -29,10 +29,7 @@ function schemaOf(url: string): string {
 function splitAppListTriggers(schema: string): [string, string] {
   const blocks = schema.split(/\n{2,}/);
   const isTrigger = (block: string) => block.includes('nimbus_app_list');
-  return [
-    blocks.filter((block) => !isTrigger(block)).join('\n\n'),
-    blocks.filter(isTrigger).join('\n\n'),
-  ];
+  return [blocks.filter((block) => !isTrigger(block)).join('\n\n'), blocks.filter(isTrigger).join('\n\n')];
 }
 
 async function emptyDatabase(): Promise<TestDatabase> {
