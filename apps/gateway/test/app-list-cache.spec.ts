@@ -1,6 +1,6 @@
 import { Client } from 'pg';
 import { seedTenant } from '@nimbus/testing';
-import { startTestGateway, type TestGateway } from './support/test-gateway';
+import { startReplica, startTestGateway, type TestGateway } from './support/test-gateway';
 
 /** Two gateways on one database, as replicas run: app lists kept in memory, and when they are not. */
 describe('app lists kept in memory', () => {
@@ -29,11 +29,7 @@ describe('app lists kept in memory', () => {
 
   beforeAll(async () => {
     first = await startTestGateway();
-    second = await startTestGateway({
-      DATABASE_URL: first.database.url,
-      NIMBUS_REDIS_PREFIX: first.config.NIMBUS_REDIS_PREFIX,
-      NIMBUS_MASTER_KEY: first.config.NIMBUS_MASTER_KEY.toString('base64'),
-    });
+    second = await startReplica(first);
     ({ ownerToken: token } = await seedTenant(first, 'acme', { prod: ['api', 'web'] }));
     tenantId = (await first.db.tenant.findFirstOrThrow({ where: { name: 'acme' } })).id;
     sql = new Client({ connectionString: first.database.url });

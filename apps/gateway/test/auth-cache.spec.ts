@@ -1,6 +1,6 @@
 import { Redis } from 'ioredis';
 import { createApiToken, createUser, testEnvironment, seedTenant } from '@nimbus/testing';
-import { startTestGateway, type TestGateway } from './support/test-gateway';
+import { startReplica, startTestGateway, type TestGateway } from './support/test-gateway';
 
 /** Two gateways on one database and one Redis, as replicas run in production. */
 describe('auth cache across gateways', () => {
@@ -14,11 +14,7 @@ describe('auth cache across gateways', () => {
 
   beforeAll(async () => {
     first = await startTestGateway();
-    second = await startTestGateway({
-      DATABASE_URL: first.database.url,
-      NIMBUS_REDIS_PREFIX: first.config.NIMBUS_REDIS_PREFIX,
-      NIMBUS_MASTER_KEY: first.config.NIMBUS_MASTER_KEY.toString('base64'),
-    });
+    second = await startReplica(first);
     redis = new Redis(testEnvironment().TEST_REDIS_URL);
     ({ ownerToken } = await seedTenant(first, 'acme'));
   });

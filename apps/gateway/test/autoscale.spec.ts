@@ -1,8 +1,7 @@
-import { Redis } from 'ioredis';
-import { wakeSubscriptions } from '@nimbus/cluster';
 import { AutoscalerRepository, tenantScope, type App } from '@nimbus/db';
 import { ReleasesService } from '@nimbus/gateway';
-import { createApiToken, createUser, seedTenant, testEnvironment } from '@nimbus/testing';
+import { createApiToken, createUser, seedTenant } from '@nimbus/testing';
+import { OrchestratorWakes } from './support/orchestrator-wakes';
 import { startTestGateway, type TestGateway } from './support/test-gateway';
 
 type SetBody = Record<string, unknown>;
@@ -14,8 +13,7 @@ describe('AutoscaleController', () => {
   let viewer: string;
   let stranger: string;
   let app: App;
-  let subscriber: Redis;
-  const wakes: string[] = [];
+  let wakes: OrchestratorWakes;
   const path = { tenant: 'acme', namespace: 'prod', app: 'shop' };
   const base = `/v1/tenants/acme/namespaces/prod/apps/shop`;
 
@@ -70,17 +68,15 @@ describe('AutoscaleController', () => {
         ])
       ).response.status,
     ).toBe(200);
-    subscriber = new Redis(testEnvironment().TEST_REDIS_URL);
-    subscriber.on('message', (_channel: string, message: string) => wakes.push(message));
-    await subscriber.subscribe(wakeSubscriptions.orchestrator(gateway.env.NIMBUS_REDIS_PREFIX));
+    wakes = await OrchestratorWakes.of(gateway);
   });
   afterAll(async () => {
-    subscriber.disconnect();
+    wakes.close();
     await gateway.close();
   });
 
   it('should autoscale web to zero on concurrency 100 by default, keep its replicas, and wake the orchestrator', async () => {
-    wakes.length = 0;
+    wakes.clear();
     const response = await set('web', { min: 0, max: 10, idleTimeout: '45s' });
 
     expect(response.status).toBe(200);
@@ -99,9 +95,7 @@ describe('AutoscaleController', () => {
       scaledToZeroAt: null,
     });
     expect(await formation('web')).toBe(2);
-    for (let tries = 0; tries < 50 && !wakes.includes(`app:${app.id}`); tries++)
-      await new Promise((resolve) => setTimeout(resolve, 20));
-    expect(wakes).toContain(`app:${app.id}`);
+    await wakes.forApp(app.id);
     const events = await gateway.db.event.findMany({ where: { appId: app.id, reason: 'AutoscalerSet' } });
     expect(events.map((event) => event.message)).toContain('web autoscaled 0–10 on concurrency 100');
     expect(

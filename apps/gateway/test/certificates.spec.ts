@@ -1,15 +1,13 @@
 import { X509Certificate, createPrivateKey } from 'node:crypto';
-import { Redis } from 'ioredis';
-import { wakeSubscriptions } from '@nimbus/cluster';
 import { MasterKeyring, TenantKeyring } from '@nimbus/crypto';
 import {
   createApiToken,
   createTestCertificateAuthority,
   seedTenant,
-  testEnvironment,
   type IssuedCertificate,
   type TestCertificateAuthority,
 } from '@nimbus/testing';
+import { OrchestratorWakes } from './support/orchestrator-wakes';
 import { startTestGateway, type TestGateway } from './support/test-gateway';
 
 interface Response {
@@ -36,8 +34,7 @@ describe('CertificatesController', () => {
   let acme: string;
   let acmeOwnerId: string;
   let rival: string;
-  let subscriber: Redis;
-  const wakes: string[] = [];
+  let wakes: OrchestratorWakes;
 
   const appPath = (tenant: string, app: string) => `/v1/tenants/${tenant}/namespaces/prod/apps/${app}`;
   const certificatesOf = (tenant: string, app: string) => `${appPath(tenant, app)}/certificates`;
@@ -59,11 +56,6 @@ describe('CertificatesController', () => {
     return JSON.parse(response.text) as { name: string; serves: string[]; hostnames: string[] }[];
   };
   const idOfApp = async (name: string) => (await gateway.db.app.findFirstOrThrow({ where: { name } })).id;
-  const waitForWake = async (id: string) => {
-    for (let tries = 0; tries < 50 && !wakes.includes(`app:${id}`); tries++)
-      await new Promise((resolve) => setTimeout(resolve, 20));
-    expect(wakes).toContain(`app:${id}`);
-  };
 
   beforeAll(async () => {
     // A platform domain of its own, so the platform host is the configured one, not a default.
@@ -73,12 +65,10 @@ describe('CertificatesController', () => {
     ({ ownerToken: acme } = seeded);
     acmeOwnerId = seeded.owner.id;
     ({ ownerToken: rival } = await seedTenant(gateway, 'rival', { prod: ['shop'] }));
-    subscriber = new Redis(testEnvironment().TEST_REDIS_URL);
-    subscriber.on('message', (_channel: string, message: string) => wakes.push(message));
-    await subscriber.subscribe(wakeSubscriptions.orchestrator(gateway.env.NIMBUS_REDIS_PREFIX));
+    wakes = await OrchestratorWakes.of(gateway);
   });
   afterAll(async () => {
-    subscriber.disconnect();
+    wakes.close();
     await gateway.close();
     await authority.remove();
   });
@@ -94,7 +84,7 @@ describe('CertificatesController', () => {
       altNames: ['web.prod.acme.apps.nimbus.test', 'elsewhere.test'],
     });
 
-    wakes.length = 0;
+    wakes.clear();
     const first = await addIssued('web', wildcard);
     expect(first.status).toBe(201);
     expectNoKey(first.text, wildcard);
@@ -110,7 +100,7 @@ describe('CertificatesController', () => {
       createdAt: expect.any(String),
       serves: ['www.example.test'],
     });
-    await waitForWake(web);
+    await wakes.forApp(web);
     const second = await addIssued('web', platform);
     expect(second.status).toBe(201);
     expect(JSON.parse(second.text).serves).toEqual(['web.prod.acme.apps.nimbus.test']);
@@ -122,7 +112,7 @@ describe('CertificatesController', () => {
     ]);
     expectNoKey(JSON.stringify(all), wildcard);
 
-    wakes.length = 0;
+    wakes.clear();
     const removed = await call(
       acme,
       'DELETE',
@@ -130,7 +120,7 @@ describe('CertificatesController', () => {
     );
     expect(removed.status).toBe(200);
     expect(JSON.parse(removed.text)).toMatchObject({ fingerprint, serves: [] });
-    await waitForWake(web);
+    await wakes.forApp(web);
     expect((await listed(acme, 'acme', 'web')).map((certificate) => certificate.hostnames)).toEqual([
       ['web.prod.acme.apps.nimbus.test', 'elsewhere.test'],
     ]);
@@ -288,10 +278,10 @@ describe('CertificatesController', () => {
     const redirect = `${appPath('acme', 'api')}/https-redirect`;
     expect(JSON.parse((await call(acme, 'GET', redirect)).text)).toEqual({ enabled: false });
 
-    wakes.length = 0;
+    wakes.clear();
     const on = await call(acme, 'PUT', redirect, { enabled: true });
     expect(on).toEqual({ status: 200, text: JSON.stringify({ enabled: true }) });
-    await waitForWake(await idOfApp('api'));
+    await wakes.forApp(await idOfApp('api'));
     expect(JSON.parse((await call(acme, 'GET', redirect)).text)).toEqual({ enabled: true });
     expect((await gateway.db.app.findFirstOrThrow({ where: { name: 'api' } })).httpsRedirect).toBe(true);
     expect((await gateway.db.app.findFirstOrThrow({ where: { name: 'web' } })).httpsRedirect).toBe(false);

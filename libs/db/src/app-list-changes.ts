@@ -44,7 +44,13 @@ export class AppListChanges {
   }
 
   private async connect(): Promise<void> {
-    const client = new Client({ connectionString: this.databaseUrl });
+    // Bounded, so a connect or LISTEN that stalls is retried instead of leaving the lists unkept.
+    const client = new Client({
+      connectionString: this.databaseUrl,
+      connectionTimeoutMillis: 5000,
+      query_timeout: 5000,
+      keepAlive: true,
+    });
     this.client = client;
     let lost = false;
     const lose = (error?: unknown) => {

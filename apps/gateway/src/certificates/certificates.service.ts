@@ -40,6 +40,19 @@ const present = (certificate: Certificate, serves: string[]) => ({
   serves,
 });
 
+/** An audit entry about one of the app's certificates, named with the hosts it is for. */
+const certificateAudit = (
+  principal: Principal,
+  requestId: string | null,
+  action: 'certificate.add' | 'certificate.remove',
+  app: App,
+  certificate: Certificate,
+) =>
+  auditEntry(principal, requestId, action, 'app', app.name, {
+    name: certificate.name,
+    hostnames: certificate.hostnames,
+  });
+
 /**
  * An app's TLS certificates and whether it redirects HTTP to HTTPS. The private key is checked
  * against its certificate and sealed under the tenant's data key before it is stored; it is never
@@ -103,10 +116,7 @@ export class CertificatesService {
       });
       await new AuditRepository(tx).record(
         access.scope,
-        auditEntry(principal, requestId, 'certificate.add', 'app', app.name, {
-          name: certificate.name,
-          hostnames: certificate.hostnames,
-        }),
+        certificateAudit(principal, requestId, 'certificate.add', app, certificate),
       );
       return certificate;
     });
@@ -122,10 +132,7 @@ export class CertificatesService {
       if (!certificate) throw notFound('certificate', name);
       await new AuditRepository(tx).record(
         access.scope,
-        auditEntry(principal, requestId, 'certificate.remove', 'app', app.name, {
-          name: certificate.name,
-          hostnames: certificate.hostnames,
-        }),
+        certificateAudit(principal, requestId, 'certificate.remove', app, certificate),
       );
       return certificate;
     });

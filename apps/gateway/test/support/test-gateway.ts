@@ -12,3 +12,12 @@ export function startTestGateway(env: Record<string, string> = {}): Promise<Test
     env,
   );
 }
+
+/** A second gateway on `first`'s database, Redis prefix and master key, as replicas run. */
+export function startReplica(first: TestGateway): Promise<TestGateway> {
+  return startTestGateway({
+    DATABASE_URL: first.database.url,
+    NIMBUS_REDIS_PREFIX: first.config.NIMBUS_REDIS_PREFIX,
+    NIMBUS_MASTER_KEY: first.config.NIMBUS_MASTER_KEY.toString('base64'),
+  });
+}
